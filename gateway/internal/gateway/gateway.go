@@ -1,0 +1,94 @@
+// Package gateway assembles the HTTP handler of the REST sidecar: the
+// generated grpc-gateway routes of one service plus /healthz and
+// /api/openapi.json, with strict JSON, uniform errors, a body limit, request
+// ids and an access log.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
+)
+
+// Options configure New.
+type Options struct {
+	// Service is the fronted service (from gen/services).
+	Service service.Definition
+	// Backend is the client connection to the service's gRPC server.
+	Backend *grpc.ClientConn
+	// MaxBodyBytes caps request bodies (413 above it).
+	MaxBodyBytes int64
+	// Logger receives the access log and backend failures.
+	Logger *slog.Logger
+}
+
+// New returns the complete HTTP handler. ctx bounds the lifetime of the
+// registered routes (grpc-gateway ties nothing else to it).
+func New(ctx context.Context, opts Options) (http.Handler, error) {
+	if opts.Backend == nil || opts.Service.Register == nil {
+		return nil, errors.New("gateway: Backend and Service are required")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		return nil, errors.New("gateway: MaxBodyBytes must be positive")
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	marshaler := newJSONMarshaler()
+	errs := &errorWriter{marshaler: marshaler, logger: logger}
+
+	apiMux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithIncomingHeaderMatcher(incomingHeaderMatcher),
+		runtime.WithOutgoingHeaderMatcher(dropAllMetadata),
+		runtime.WithOutgoingTrailerMatcher(dropAllMetadata),
+		runtime.WithErrorHandler(errs.handleError),
+		runtime.WithRoutingErrorHandler(errs.handleRoutingError),
+		runtime.WithStreamErrorHandler(errs.handleStreamError),
+		// No POST-as-GET form fallback and no X-HTTP-Method-Override: every
+		// route answers exactly its own method.
+		runtime.WithDisablePathLengthFallback(),
+		runtime.WithDisableHTTPMethodOverride(),
+	)
+	if err := opts.Service.Register(ctx, apiMux, opts.Backend); err != nil {
+		return nil, err
+	}
+
+	root := http.NewServeMux()
+	root.Handle("/healthz", readOnly(errs, healthHandler(healthpb.NewHealthClient(opts.Backend))))
+	root.Handle("/api/openapi.json", readOnly(errs, openAPIHandler(opts.Service.OpenAPI)))
+	root.Handle("/", withBodyLimit(opts.MaxBodyBytes, errs, apiMux))
+
+	var handler http.Handler = root
+	handler = withoutControlHeaders(handler)
+	handler = withRequestID(handler)
+	handler = withAccessLog(logger, handler)
+	return handler, nil
+}
+
+// readOnly answers anything but GET and HEAD with a 405 status body.
+func readOnly(errs *errorWriter, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			errs.handleRoutingError(r.Context(), nil, nil, w, r, http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func openAPIHandler(document []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(document)
+	})
+}

@@ -1,0 +1,56 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
+)
+
+// TestGeneratedTableIsUsable checks every generated entry: a known name, a
+// parseable OpenAPI v2 document with routes, and handlers that register.
+func TestGeneratedTableIsUsable(t *testing.T) {
+	if _, ok := service.Find(services.All, "user"); !ok {
+		t.Fatal("the user service is missing from the generated table")
+	}
+	known := map[string]bool{"user": true, "pricing": true, "portfolio": true, "alert": true}
+	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, definition := range services.All {
+		if !known[definition.Name] {
+			t.Errorf("unexpected service %q (http/%s.yaml without a matching --service value)", definition.Name, definition.Name)
+		}
+		var document struct {
+			Swagger string                     `json:"swagger"`
+			Paths   map[string]json.RawMessage `json:"paths"`
+		}
+		if err := json.Unmarshal(definition.OpenAPI, &document); err != nil {
+			t.Errorf("%s: OpenAPI document: %v", definition.Name, err)
+		}
+		if document.Swagger != "2.0" || len(document.Paths) == 0 {
+			t.Errorf("%s: OpenAPI document has version %q and %d paths", definition.Name, document.Swagger, len(document.Paths))
+		}
+		if err := definition.Register(context.Background(), runtime.NewServeMux(), conn); err != nil {
+			t.Errorf("%s: register: %v", definition.Name, err)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	table := []service.Definition{{Name: "user"}, {Name: "alert"}}
+	if found, ok := service.Find(table, "alert"); !ok || found.Name != "alert" {
+		t.Errorf("got %v %v", found, ok)
+	}
+	if _, ok := service.Find(table, "billing"); ok {
+		t.Error("found a service that is not in the table")
+	}
+}
