@@ -1,0 +1,222 @@
+#include "services/common/logging.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "services/common/config.h"
+
+namespace cryptotracker::common {
+namespace {
+
+struct LoggerState {
+  std::mutex mu;
+  std::shared_ptr<spdlog::logger> logger;
+  std::string service = "unknown";
+};
+
+LoggerState& State() {
+  static LoggerState* state = [] {
+    auto* s = new LoggerState;
+    // The line is fully formatted by us; spdlog only serialises writes.
+    s->logger = std::make_shared<spdlog::logger>(
+        "json", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    s->logger->set_pattern("%v");
+    s->logger->set_level(spdlog::level::info);
+    s->logger->flush_on(spdlog::level::trace);
+    return s;
+  }();
+  return *state;
+}
+
+spdlog::level::level_enum ToSpdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+// JSON string literal; invalid UTF-8 is replaced rather than rejected so a
+// log call can never throw because of odd client input.
+std::string JsonString(std::string_view text) {
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// RFC 3339 UTC timestamp with milliseconds, e.g. 2026-01-02T03:04:05.678Z.
+std::string Timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          now.time_since_epoch())
+                          .count();
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[96];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+  return buffer;
+}
+
+bool IsRequestIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+}
+
+thread_local LogContextScope* current_scope = nullptr;
+
+}  // namespace
+
+LogValue::LogValue(std::string_view text) : json_(JsonString(text)) {}
+
+LogValue::LogValue(double value)
+    // JSON has no NaN/Infinity; encode those as strings.
+    : json_(std::isfinite(value) ? nlohmann::json(value).dump()
+                                 : JsonString(std::to_string(value))) {}
+
+LogLevel ParseLogLevel(std::string_view level) {
+  if (level == "trace") return LogLevel::kTrace;
+  if (level == "debug") return LogLevel::kDebug;
+  if (level == "info") return LogLevel::kInfo;
+  if (level == "warn") return LogLevel::kWarn;
+  if (level == "error") return LogLevel::kError;
+  throw ConfigError("unknown log level '" + std::string(level) +
+                    "' (expected trace|debug|info|warn|error)");
+}
+
+void InitLogging(std::string_view service_name, std::string_view level) {
+  const LogLevel parsed = ParseLogLevel(level);
+  LoggerState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.service = std::string(service_name);
+  state.logger->set_level(ToSpdlog(parsed));
+}
+
+bool LogEnabled(LogLevel level) {
+  return State().logger->should_log(ToSpdlog(level));
+}
+
+std::string FormatLogLine(LogLevel level, std::string_view service,
+                          std::string_view msg, LogFields fields) {
+  std::string line;
+  line.reserve(128 + msg.size());
+  line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"";
+  line += LevelName(level);
+  line += "\",\"service\":" + JsonString(service);
+  line += ",\"msg\":" + JsonString(msg);
+  bool has_request_id = false;
+  bool has_user_id = false;
+  for (const LogField& field : fields) {
+    has_request_id = has_request_id || field.key == "request_id";
+    has_user_id = has_user_id || field.key == "user_id";
+    line += ',' + JsonString(field.key) + ':' + field.value.json();
+  }
+  if (!has_request_id && !CurrentRequestId().empty()) {
+    line += ",\"request_id\":" + JsonString(CurrentRequestId());
+  }
+  if (!has_user_id && !CurrentUserId().empty()) {
+    line += ",\"user_id\":" + JsonString(CurrentUserId());
+  }
+  line += '}';
+  return line;
+}
+
+void Log(LogLevel level, std::string_view msg, LogFields fields) {
+  LoggerState& state = State();
+  const auto spd_level = ToSpdlog(level);
+  if (!state.logger->should_log(spd_level)) return;
+  std::string service;
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    service = state.service;
+  }
+  const std::string line = FormatLogLine(level, service, msg, fields);
+  state.logger->log(spd_level, "{}", line);
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = engine();
+    for (int i = 0; i < 16; ++i) {
+      id[half * 16 + i] = kHex[bits & 0xf];
+      bits >>= 4;
+    }
+  }
+  return id;
+}
+
+std::string RequestIdFrom(const grpc::ServerContext& ctx) {
+  const auto& metadata = ctx.client_metadata();
+  auto it = metadata.find("x-request-id");
+  if (it != metadata.end()) {
+    std::string_view value(it->second.data(), it->second.size());
+    bool sane = !value.empty() && value.size() <= 128;
+    for (char c : value) sane = sane && IsRequestIdChar(c);
+    if (sane) return std::string(value);
+  }
+  return NewRequestId();
+}
+
+LogContextScope::LogContextScope(std::string request_id)
+    : previous_(current_scope), request_id_(std::move(request_id)) {
+  current_scope = this;
+}
+
+LogContextScope::~LogContextScope() { current_scope = previous_; }
+
+const std::string& CurrentRequestId() {
+  static const std::string kEmpty;
+  return current_scope != nullptr ? current_scope->request_id_ : kEmpty;
+}
+
+const std::string& CurrentUserId() {
+  static const std::string kEmpty;
+  return current_scope != nullptr ? current_scope->user_id_ : kEmpty;
+}
+
+bool SetCurrentUserId(std::string_view user_id) {
+  if (current_scope == nullptr) return false;
+  current_scope->user_id_ = std::string(user_id);
+  return true;
+}
+
+}  // namespace cryptotracker::common

@@ -1,0 +1,53 @@
+// Versioned SQL schema migrations, safe to run from several replicas at once.
+//
+// Migrations normally come from `cc_sql_migrations` (bazel/embed.bzl), which
+// embeds `migrations/NNNN_name.sql` files into the binary.
+#ifndef CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
+#define CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/common/db.h"
+
+namespace cryptotracker::common {
+
+struct Migration {
+  int version;       // > 0, unique, applied in ascending order
+  std::string name;  // e.g. "create_users"
+  // May hold several statements. Runs inside a transaction, so it must not
+  // use statements that refuse to (CREATE INDEX CONCURRENTLY, VACUUM) or
+  // contain its own BEGIN/COMMIT.
+  std::string sql;
+};
+
+// The database is not in a state this binary may run against (a changed
+// migration, a newer schema) or the migration list itself is invalid.
+class MigrationError : public std::runtime_error {
+ public:
+  using runtime_error::runtime_error;
+};
+
+// Hex SHA-256 of a migration's SQL, as stored in schema_migrations.checksum.
+std::string MigrationChecksum(std::string_view sql);
+
+// Brings the schema up to date. Keeps `schema_migrations(version int primary
+// key, name text, applied_at timestamptz, checksum text)`; every migration
+// runs in its own transaction holding pg_advisory_xact_lock(hash of
+// `service`), so replicas starting together apply each version exactly once.
+// Throws MigrationError (refusing to start) when an applied migration's
+// checksum differs from the binary's or the database has a version this
+// binary does not know (it is older than the schema). SQL errors propagate.
+void ApplyMigrations(ConnectionPool& pool, std::string_view service,
+                     const std::vector<Migration>& migrations);
+
+// True when every migration is applied with a matching checksum and the
+// database has no unknown version. For readiness checks; throws on DB errors.
+bool MigrationsUpToDate(ConnectionPool& pool,
+                        const std::vector<Migration>& migrations);
+
+}  // namespace cryptotracker::common
+
+#endif  // CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_

@@ -1,0 +1,163 @@
+// Parsers for Binance spot market-data payloads (REST and WebSocket).
+//
+// Binance sends every price and quantity as a JSON string holding an exact
+// decimal ("0.01634790"); those strings go straight into Decimal::Parse, so
+// no value ever passes through a double. Integers (times, ids, counts) are
+// JSON numbers. Unknown extra fields are ignored, as Binance adds fields
+// over time; missing documented fields, wrong types and implausible values
+// are errors (see parse_result.h for the reasons).
+#ifndef CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
+#define CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "services/pricing-service/domain/candles.h"
+#include "services/pricing-service/domain/decimal.h"
+#include "services/pricing-service/domain/interval.h"
+#include "services/pricing-service/domain/providers/parse_result.h"
+
+namespace cryptotracker::pricing::binance {
+
+using providers::Batch;
+using providers::ParseResult;
+
+// One row of GET /api/v3/klines: a 12-element array
+//   [open time, "open", "high", "low", "close", "volume", close time,
+//    "quote asset volume", number of trades, "taker buy base volume",
+//    "taker buy quote volume", "ignore"].
+// Binance's close time is inclusive: open time + interval - 1 ms.
+struct Kline {
+  int64_t open_time_ms = 0;
+  Decimal open;
+  Decimal high;
+  Decimal low;
+  Decimal close;
+  Decimal volume;
+  int64_t close_time_ms = 0;
+  Decimal quote_volume;
+  int64_t trade_count = 0;
+  Decimal taker_buy_base_volume;
+  Decimal taker_buy_quote_volume;
+};
+
+// The body of GET /api/v3/klines: an array of rows. A row that is not a
+// 12-element array, has a bad value, high < low, open or close outside
+// [low, high], or close time <= open time is rejected on its own.
+ParseResult<Batch<Kline>> ParseKlines(std::string_view body);
+
+// A REST kline as a candle of the interval the caller requested. It is
+// closed when `now_ms` is past its inclusive close time (the last row of a
+// klines response is usually the candle still forming).
+Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
+                     int64_t now_ms);
+
+// GET /api/v3/ticker/24hr: rolling 24-hour statistics of one symbol.
+struct Ticker24h {
+  std::string symbol;
+  Decimal price_change;          // "priceChange", signed
+  Decimal price_change_percent;  // "priceChangePercent", signed, in percent
+  Decimal weighted_avg_price;    // "weightedAvgPrice"
+  Decimal prev_close_price;      // "prevClosePrice"
+  Decimal last_price;            // "lastPrice", positive
+  Decimal last_qty;              // "lastQty"
+  Decimal bid_price;             // "bidPrice", 0 when the book side is empty
+  Decimal bid_qty;               // "bidQty"
+  Decimal ask_price;             // "askPrice", 0 when the book side is empty
+  Decimal ask_qty;               // "askQty"
+  Decimal open_price;            // "openPrice", positive
+  Decimal high_price;            // "highPrice", positive
+  Decimal low_price;             // "lowPrice", positive
+  Decimal volume;                // "volume", base asset
+  Decimal quote_volume;          // "quoteVolume", quote asset
+  int64_t open_time_ms = 0;      // "openTime"
+  int64_t close_time_ms = 0;     // "closeTime"
+  int64_t first_trade_id = 0;    // "firstId", -1 when no trades
+  int64_t last_trade_id = 0;     // "lastId", -1 when no trades
+  int64_t trade_count = 0;       // "count"
+};
+
+// The body for one symbol (?symbol=BTCUSDT): a single object. A symbol
+// without trades in 24 hours reports zero prices and is rejected with
+// kNonPositivePrice.
+ParseResult<Ticker24h> ParseTicker24h(std::string_view body);
+
+// The body for several or all symbols: an array of those objects; objects
+// that fail are skipped and reported in `rejected`.
+ParseResult<Batch<Ticker24h>> ParseTicker24hList(std::string_view body);
+
+// WebSocket "<symbol>@trade" event: {"e":"trade","E":..,"s":..,"t":..,
+// "p":..,"q":..,"T":..,"m":..}.
+struct TradeEvent {
+  int64_t event_time_ms = 0;    // "E"
+  std::string symbol;           // "s"
+  int64_t trade_id = 0;         // "t"
+  Decimal price;                // "p", positive
+  Decimal quantity;             // "q", positive
+  int64_t trade_time_ms = 0;    // "T"
+  bool buyer_is_maker = false;  // "m"
+};
+
+// The trade as an aggregator tick (trade time, trade id).
+Tick TradeToTick(const TradeEvent& trade);
+
+// WebSocket "<symbol>@miniTicker" event: {"e":"24hrMiniTicker","E":..,"s":..,
+// "c":..,"o":..,"h":..,"l":..,"v":..,"q":..}.
+struct MiniTickerEvent {
+  int64_t event_time_ms = 0;  // "E"
+  std::string symbol;         // "s"
+  Decimal close;              // "c", last price
+  Decimal open;               // "o", price 24 hours ago
+  Decimal high;               // "h"
+  Decimal low;                // "l"
+  Decimal base_volume;        // "v"
+  Decimal quote_volume;       // "q"
+};
+
+// WebSocket "<symbol>@kline_<interval>" event: {"e":"kline","E":..,"s":..,
+// "k":{"t":..,"T":..,"s":..,"i":..,"o":..,"c":..,"h":..,"l":..,"v":..,
+// "n":..,"x":..,"q":..}}. Only the intervals of interval.h are accepted.
+struct KlineEvent {
+  int64_t event_time_ms = 0;          // "E"
+  std::string symbol;                 // "s" (and k.s, which must agree)
+  Interval interval = Interval::k1m;  // k.i
+  int64_t open_time_ms = 0;           // k.t, aligned to the interval
+  int64_t close_time_ms = 0;          // k.T, inclusive: k.t + interval - 1
+  Decimal open;                       // k.o
+  Decimal close;                      // k.c
+  Decimal high;                       // k.h
+  Decimal low;                        // k.l
+  Decimal volume;                     // k.v, base asset
+  Decimal quote_volume;               // k.q, quote asset
+  int64_t trade_count = 0;            // k.n
+  bool closed = false;                // k.x
+};
+
+Candle KlineEventToCandle(const KlineEvent& event);
+
+using StreamEvent = std::variant<TradeEvent, MiniTickerEvent, KlineEvent>;
+
+// One WebSocket text frame.
+struct StreamMessage {
+  // "btcusdt@trade" for combined streams, empty for raw streams.
+  std::string stream;
+  // One event, or several for array streams such as "!miniTicker@arr".
+  std::vector<StreamEvent> events;
+  // Elements of an array stream that were skipped.
+  std::vector<providers::ItemError> rejected;
+};
+
+// Accepts the combined-stream envelope {"stream":"btcusdt@trade","data":
+// {...}} and raw-stream frames that are the event object itself. For a
+// per-symbol combined stream the stream name's symbol must match the
+// event's. Errors: kControlMessage for subscription replies such as
+// {"result":null,"id":1}, kUnknownEvent for other event types (e.g.
+// "aggTrade", "depthUpdate"), and the usual field errors.
+ParseResult<StreamMessage> ParseStreamMessage(std::string_view frame);
+
+}  // namespace cryptotracker::pricing::binance
+
+#endif  // CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
