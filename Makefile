@@ -1,0 +1,59 @@
+# Crypto Tracker: one entry point for developers and CI.
+#
+#   make deps    install missing Debian packages and pinned tools
+#   make build   build every Bazel target and the gateway sidecar
+#   make up      run the whole stack locally (foreground; Ctrl-C stops it)
+#   make test    unit, integration and end-to-end tests on a separate stack
+#   make fmt     clang-format the C++ sources (fmt-check only checks)
+#   make clean   delete local data of `make up` / `make test`
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# deps, then build, then run: never side by side, even under -j.
+.NOTPARALLEL:
+
+# Tools installed by `make deps` and Go's default location.
+export PATH := $(CURDIR)/.local/bin:$(PATH):/usr/local/go/bin
+
+# CI gets quiet, non-interactive Bazel output.
+BAZEL_FLAGS := $(if $(filter true,$(CI)),--config=ci,)
+# What `make build` builds and `make test` tests (e.g. BAZEL_TARGETS=//services/...).
+export BAZEL_TARGETS ?= //...
+
+CXX_SOURCES = $(shell git ls-files --cached --others --exclude-standard -- \
+	'services/*.cc' 'services/*.h' 'services/*.cpp' 'services/*.hpp' 2>/dev/null)
+
+.PHONY: help deps build build-cc build-gateway up test fmt fmt-check clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+deps:
+	@scripts/deps.sh
+
+build: build-cc build-gateway
+
+build-cc:
+	bazel build $(BAZEL_FLAGS) -- $(BAZEL_TARGETS)
+
+build-gateway:
+	@if [[ -f gateway/Makefile ]]; then $(MAKE) -C gateway build; \
+	else echo "gateway/Makefile not there yet: skipping the sidecar build"; fi
+
+up:
+	@scripts/up.sh --check
+	@$(MAKE) --no-print-directory deps build
+	@scripts/up.sh
+
+test: deps build
+	@scripts/test.sh
+
+fmt:
+	@if [[ -n "$(CXX_SOURCES)" ]]; then clang-format -i --style=file $(CXX_SOURCES); fi
+
+fmt-check:
+	@if [[ -n "$(CXX_SOURCES)" ]]; then clang-format --dry-run --Werror --style=file $(CXX_SOURCES); fi
+
+clean:
+	@scripts/clean.sh

@@ -1,0 +1,115 @@
+# The local ingress: Debian's nginx binary with a generated configuration
+# (templates in deploy/local/), its own pid, logs and temp paths under
+# CT_RUN_DIR/nginx. /etc/nginx and the system service are left alone.
+
+# shellcheck shell=bash
+
+CT_NGINX_BIN="${CT_NGINX_BIN:-/usr/sbin/nginx}"
+CT_NGINX_TEMPLATES="${CT_ROOT}/deploy/local"
+
+# Replaces every @KEY@ of a text with a value: ct_fill <text> KEY value ...
+ct_fill() {
+  local text="$1"
+  shift
+  while (($# >= 2)); do
+    text="${text//"@$1@"/"$2"}"
+    shift 2
+  done
+  printf '%s' "${text}"
+}
+
+# Where `/` is served from: the built SPA when it exists, else a page that
+# says the frontend has not been built.
+ct_nginx_document_root() {
+  local dist="${CT_ROOT}/frontend/dist"
+  if [[ -f "${dist}/index.html" ]]; then
+    echo "${dist}"
+    return
+  fi
+  local placeholder="${CT_RUN_DIR}/nginx/placeholder"
+  mkdir -p "${placeholder}"
+  cat >"${placeholder}/index.html" <<'HTML'
+<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Crypto Tracker</title></head>
+<body>
+  <h1>Crypto Tracker</h1>
+  <p>The frontend is not built yet (no <code>frontend/dist/index.html</code>).
+  The REST API is available under <code>/user-service/api/v1/...</code>.</p>
+</body>
+</html>
+HTML
+  echo "${placeholder}"
+}
+
+# Writes CT_RUN_DIR/nginx/nginx.conf with routes for every service of the
+# stack (CT_SERVICES), whether or not it runs: a route whose sidecar is
+# down answers with a JSON 502, as the real ingress would.
+ct_nginx_render_config() {
+  local nginx_dir="${CT_RUN_DIR}/nginx"
+  mkdir -p "${nginx_dir}/temp"
+  local upstreams="" routes="" entry name index=0 port
+  local route_template
+  route_template="$(<"${CT_NGINX_TEMPLATES}/service-routes.conf.template")"
+  for entry in "${CT_SERVICES[@]}"; do
+    read -r name _ <<<"${entry}"
+    port=$((CT_SIDECAR_PORT_BASE + index))
+    upstreams+="    upstream ${name}_sidecar {
+        server 127.0.0.1:${port} max_fails=0;
+        keepalive 8;
+    }
+"
+    routes+="$(ct_fill "${route_template}" SERVICE "${name}" SIDECAR_PORT "${port}")
+"
+    index=$((index + 1))
+  done
+
+  local listen="        listen 127.0.0.1:${CT_HTTP_PORT};"
+  if [[ -s /proc/net/if_inet6 ]]; then
+    listen+="
+        listen [::1]:${CT_HTTP_PORT};"
+  fi
+
+  local document_root user_directive="# (not root: worker processes run as the invoking user)"
+  document_root="$(ct_nginx_document_root)"
+  if ct_is_root; then
+    # Workers drop root; they only read the document root and write temp.
+    if runuser -u nobody -- test -r "${document_root}/index.html" 2>/dev/null; then
+      user_directive="user nobody nogroup;"
+      chown -R nobody:nogroup "${nginx_dir}/temp"
+    else
+      ct_warn "user nobody cannot read ${document_root}; NGINX workers run as root"
+      user_directive="user root root;"
+    fi
+  fi
+
+  ct_fill "$(<"${CT_NGINX_TEMPLATES}/nginx.conf.template")" \
+    USER_DIRECTIVE "${user_directive}" \
+    NGINX_DIR "${nginx_dir}" \
+    LOG_DIR "${CT_LOG_DIR}" \
+    MAX_BODY_BYTES "${CT_MAX_BODY_BYTES}" \
+    UPSTREAMS "${upstreams}" \
+    LISTEN "${listen}" \
+    SERVICE_ROUTES "${routes}" \
+    DOCUMENT_ROOT "${document_root}" \
+    >"${nginx_dir}/nginx.conf"
+  printf '\n' >>"${nginx_dir}/nginx.conf"
+
+  "${CT_NGINX_BIN}" -t -q -p "${nginx_dir}" -c "${nginx_dir}/nginx.conf" -e "${CT_LOG_DIR}/nginx-error.log" \
+    >>"${CT_LOG_DIR}/nginx.log" 2>&1 || {
+    ct_tail_log "${CT_LOG_DIR}/nginx.log"
+    ct_die "the generated NGINX configuration ${nginx_dir}/nginx.conf is invalid"
+  }
+}
+
+ct_nginx_start() {
+  [[ -x "${CT_NGINX_BIN}" ]] || ct_die "nginx not found at ${CT_NGINX_BIN}; run make deps"
+  ct_require_free_port "${CT_HTTP_PORT}" "ingress, CT_HTTP_PORT"
+  ct_nginx_render_config
+  local nginx_dir="${CT_RUN_DIR}/nginx"
+  ct_log "starting NGINX ingress on http://localhost:${CT_HTTP_PORT}"
+  ct_spawn nginx "${CT_NGINX_BIN}" -p "${nginx_dir}" -c "${nginx_dir}/nginx.conf" \
+    -e "${CT_LOG_DIR}/nginx-error.log"
+  ct_wait_until nginx "HTTP on port ${CT_HTTP_PORT}" \
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${CT_HTTP_PORT}/"
+}

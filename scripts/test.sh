@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Runs every test of the repository against a stack of its own, so it works
+# while `make up` runs: Bazel unit and integration tests, the gateway's Go
+# tests and the end-to-end suite (testing/e2e). `make test` builds first and
+# then runs this. Exits non-zero if anything failed; the last line is the
+# end-to-end count, "N passed, N failed".
+#
+# Settings (environment), defaults chosen not to collide with `make up`:
+# CT_RUN_DIR (.local/test), CT_HTTP_PORT (18080), CT_PG_PORT (55433),
+# CT_GRPC_PORT_BASE (51051), CT_SIDECAR_PORT_BASE (16001).
+set -uo pipefail
+
+# shellcheck source=lib/stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stack.sh"
+
+ct_configure "${CT_ROOT}/.local/test" 18080 55433 51051 16001
+ct_acquire_lock
+ct_setup_path
+
+# Integration tests connect as this role, which may create databases. The
+# password is fixed so that Bazel can cache test results between runs; the
+# server only listens on 127.0.0.1 and lives as long as this script.
+readonly TEST_DB_ROLE=ct_test
+readonly TEST_DB_PASSWORD=ct-test-local-only
+readonly TEST_DATABASE_URL="postgresql://${TEST_DB_ROLE}:${TEST_DB_PASSWORD}@127.0.0.1:${CT_PG_PORT}/postgres"
+# A throwaway server: durability only costs time here.
+readonly TEST_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+
+declare -a stage_names=() stage_results=()
+e2e_summary=""
+
+record() {
+  stage_names+=("$1")
+  stage_results+=("$2")
+}
+
+banner() {
+  printf '\n======== %s ========\n' "$*"
+}
+
+# Runs one stage, recording PASS/FAIL and its duration.
+run_stage() {
+  local name="$1" started=${SECONDS} status
+  shift
+  banner "${name}"
+  "$@"
+  status=$?
+  if ((status == 0)); then
+    record "${name}" "passed ($((SECONDS - started))s)"
+  else
+    record "${name}" "FAILED with status ${status} ($((SECONDS - started))s)"
+  fi
+  return "${status}"
+}
+
+teardown() {
+  trap - EXIT INT TERM
+  banner "stopping the test stack"
+  ct_stack_stop
+}
+
+finish() {
+  local status=0 i
+  teardown
+  banner "summary"
+  for i in "${!stage_names[@]}"; do
+    printf '  %-26s %s\n' "${stage_names[i]}" "${stage_results[i]}"
+    [[ "${stage_results[i]}" == passed* ]] || status=1
+  done
+  echo "  logs: ${CT_LOG_DIR}/"
+  if [[ -n "${e2e_summary}" ]]; then
+    echo "${e2e_summary}"
+  else
+    echo "end-to-end suite did not run"
+    echo "0 passed, 1 failed"
+    status=1
+  fi
+  exit "${status}"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+start_stack() {
+  # A subshell, so a failing start (ct_die) ends only this stage; the
+  # processes it started are still stopped by teardown through their pid files.
+  (
+    set -e
+    ct_stack_start "${TEST_PG_OPTIONS}"
+    ct_pg_ensure_role "${TEST_DB_ROLE}" "${TEST_DB_PASSWORD}" CREATEDB
+  )
+}
+
+bazel_tests() {
+  local -a flags=()
+  [[ "${CI:-}" == true ]] && flags+=(--config=ci)
+  # shellcheck disable=SC2086 # BAZEL_TARGETS is a list of patterns.
+  bazel test "${flags[@]}" "--test_env=TEST_DATABASE_URL=${TEST_DATABASE_URL}" -- ${BAZEL_TARGETS:-//...}
+  local status=$?
+  if ((status == 4)); then
+    # Bazel's "no test targets were found": nothing to fail.
+    echo "bazel: no test targets yet"
+    return 0
+  fi
+  return "${status}"
+}
+
+gateway_tests() {
+  if [[ ! -f "${CT_ROOT}/gateway/Makefile" ]]; then
+    echo "gateway/Makefile does not exist yet"
+    return 1
+  fi
+  make -C "${CT_ROOT}/gateway" test
+}
+
+e2e_tests() {
+  local results="${CT_RUN_DIR}/e2e/results.txt" user_index
+  mkdir -p "${CT_RUN_DIR}/e2e"
+  rm -f "${results}"
+  user_index="$(ct_service_index user)"
+  CT_E2E_BASE_URL="http://127.0.0.1:${CT_HTTP_PORT}" \
+    CT_E2E_USER_GRPC_ADDR="127.0.0.1:$(ct_grpc_port "${user_index}")" \
+    CT_E2E_USER_SIDECAR_URL="http://127.0.0.1:$(ct_sidecar_port "${user_index}")" \
+    CT_E2E_KEYS_DIR="${CT_KEYS_DIR}" \
+    CT_E2E_WORK_DIR="${CT_RUN_DIR}/e2e" \
+    CT_E2E_RESULTS_FILE="${results}" \
+    CT_E2E_RUNNING_SERVICES="$(printf '%s\n' "${CT_ACTIVE_SERVICES[@]}" | cut -d' ' -f1 | tr '\n' ' ')" \
+    python3 "${CT_ROOT}/testing/e2e/run_e2e.py"
+  local status=$?
+  [[ -s "${results}" ]] && e2e_summary="$(tail -n 1 "${results}")"
+  return "${status}"
+}
+
+banner "preparing ${CT_RUN_DIR}"
+ct_stack_reset
+
+# (Stages are not run as `if` conditions: that would switch off `set -e`
+# inside them.)
+run_stage "start test stack" start_stack
+stack_status=$?
+stack_ok=$((stack_status == 0))
+# Bazel's integration tests need only PostgreSQL, which may be up even when
+# a service failed to start.
+if ((stack_ok)) || ct_pg_is_running; then
+  run_stage "bazel test" bazel_tests
+else
+  record "bazel test" "FAILED: PostgreSQL is not running"
+fi
+run_stage "gateway go tests" gateway_tests
+if ((stack_ok)); then
+  ct_select_services >/dev/null 2>&1
+  run_stage "end-to-end suite" e2e_tests
+else
+  record "end-to-end suite" "FAILED: the stack did not start"
+fi
+exit 0
