@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository against a stack of its own, so it works
 # while `make up` runs: Bazel unit and integration tests, the gateway's Go
-# tests and the end-to-end suite (testing/e2e). `make test` builds first and
+# tests, the Kubernetes manifest checks and the end-to-end suite (testing/e2e). `make test` builds first and
 # then runs this. Exits non-zero if anything failed; the last line is the
 # end-to-end count, "N passed, N failed".
 #
@@ -112,6 +112,12 @@ gateway_tests() {
   make -C "${CT_ROOT}/gateway" test
 }
 
+# Renders every kustomization and checks it strictly against the Kubernetes
+# API types, cross-references and kube-score (k8s/README.md).
+k8s_tests() {
+  (cd "${CT_ROOT}/k8s/validate" && go test ./...)
+}
+
 e2e_tests() {
   local results="${CT_RUN_DIR}/e2e/results.txt" user_index
   mkdir -p "${CT_RUN_DIR}/e2e"
@@ -146,6 +152,7 @@ else
   record "bazel test" "FAILED: PostgreSQL is not running"
 fi
 run_stage "gateway go tests" gateway_tests
+run_stage "kubernetes manifests" k8s_tests
 if ((stack_ok)); then
   ct_select_services >/dev/null 2>&1
   run_stage "end-to-end suite" e2e_tests
