@@ -1,0 +1,83 @@
+// StreamPrices on the gRPC callback API.
+//
+// Every stream is a ServerWriteReactor plus a StreamSubscription registered
+// with the market's PriceBroadcaster. No thread is parked per stream: a
+// price change marks the asset in the subscription's ConflatingOutbox and,
+// when no write is in flight, starts one; each completed write starts the
+// next pending asset, rendered from the newest state. So thousands of
+// streams share gRPC's callback threads, a slow client costs one pending
+// flag per asset (never a queue), and it never delays anyone else, because
+// publishers never wait for a write.
+//
+// A maintenance thread runs every maintenance_interval: it publishes
+// staleness flips (MarketState::PublishStalenessChanges) and sends a
+// heartbeat on every stream that has written nothing for heartbeat_interval.
+#ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_
+#define CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
+#include "services/pricing-service/market/market_state.h"
+#include "services/pricing-service/market/quotes.h"
+
+namespace cryptotracker::pricing::handler {
+
+struct PriceStreamOptions {
+  // The contract promises a heartbeat after 15 seconds without a message.
+  std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(15)};
+  std::chrono::milliseconds maintenance_interval{std::chrono::seconds(1)};
+  // Streams beyond this are refused with RESOURCE_EXHAUSTED.
+  int max_streams = 20'000;
+};
+
+class PriceStreamHub {
+ public:
+  PriceStreamHub(market::MarketState& market, PriceStreamOptions options);
+  ~PriceStreamHub();  // Stop()
+  PriceStreamHub(const PriceStreamHub&) = delete;
+  PriceStreamHub& operator=(const PriceStreamHub&) = delete;
+
+  // Starts the maintenance thread.
+  void Start();
+  // Stops the maintenance thread and ends every open stream with
+  // UNAVAILABLE so that clients reconnect elsewhere. Idempotent.
+  void Stop();
+
+  // A reactor streaming `assets` (validated indices; every asset when
+  // empty) in `quote`; or one that fails at once with RESOURCE_EXHAUSTED
+  // when the stream limit is reached.
+  grpc::ServerWriteReactor<v1::StreamPricesResponse>* Open(
+      std::vector<size_t> assets, market::QuoteCurrency quote);
+
+  // A reactor that only finishes with `status` (for invalid requests).
+  static grpc::ServerWriteReactor<v1::StreamPricesResponse>* Fail(
+      grpc::Status status);
+
+  int active_streams() const { return active_streams_.load(); }
+
+ private:
+  friend class PriceStream;
+  void MaintenanceLoop();
+
+  market::MarketState& market_;
+  const PriceStreamOptions options_;
+  std::atomic<int> active_streams_{0};
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace cryptotracker::pricing::handler
+
+#endif  // CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_

@@ -1,0 +1,573 @@
+#include "services/pricing-service/handler/pricing_handler.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "services/common/errors.h"
+#include "services/common/logging.h"
+#include "services/pricing-service/domain/indicators.h"
+#include "services/pricing-service/handler/proto_convert.h"
+#include "services/pricing-service/market/quotes.h"
+
+namespace cryptotracker::pricing::handler {
+namespace {
+
+using common::GuardedCall;
+using common::StatusException;
+using common::ValidationError;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 500;
+constexpr int kMaxQueryLength = 50;
+constexpr int kDefaultTopCount = 5;
+constexpr int kMaxTopCount = 20;
+// Display precision of indicator values.
+constexpr int kPriceDigits = 8;
+constexpr int kPercentDigits = 2;
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 24 * kHourMs;
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+// FNV-1a: a stable fingerprint of the query a page token belongs to.
+uint64_t Fingerprint(std::string_view text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+std::string PageToken(size_t offset, std::string_view query) {
+  char token[64];
+  std::snprintf(token, sizeof(token), "a1.%zu.%016" PRIx64, offset,
+                Fingerprint(query));
+  return token;
+}
+
+size_t ParsePageToken(const std::string& token, std::string_view query) {
+  size_t offset = 0;
+  uint64_t fingerprint = 0;
+  int consumed = 0;
+  if (token.size() > 60 ||
+      std::sscanf(token.c_str(), "a1.%zu.%16" SCNx64 "%n", &offset,
+                  &fingerprint, &consumed) != 2 ||
+      consumed != static_cast<int>(token.size()) ||
+      token != PageToken(offset, query)) {
+    throw ValidationError("page_token",
+                          "not a token issued for this query; start again "
+                          "without page_token");
+  }
+  return offset;
+}
+
+// Indicator values leave floating point through Decimal::FromDouble; ""
+// when there was no value or it is not representable.
+std::string FormatDouble(double value, int digits) {
+  absl::StatusOr<Decimal> decimal = Decimal::FromDouble(value, digits);
+  return decimal.ok() ? decimal->ToString() : std::string();
+}
+
+std::string FormatLatest(const absl::StatusOr<Series>& series, int digits) {
+  return series.ok() ? FormatDouble(series->Latest(), digits) : std::string();
+}
+
+// (to - from) / from in percent, two decimals; "" when from is zero.
+std::string PercentChange(Decimal from, Decimal to) {
+  if (!from.IsPositive()) return "";
+  absl::StatusOr<Decimal> change = to.Subtract(from);
+  if (!change.ok()) return "";
+  absl::StatusOr<Decimal> scaled = change->Multiply(Decimal::FromInteger(100));
+  if (!scaled.ok()) return "";
+  absl::StatusOr<Decimal> percent = scaled->Divide(from);
+  if (!percent.ok()) return "";
+  absl::StatusOr<Decimal> rounded = percent->Round(kPercentDigits);
+  return rounded.ok() ? rounded->ToString() : "";
+}
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Keeps the first (ascending) or last `limit` candles.
+void Trim(std::vector<Candle>& candles, size_t limit, bool keep_newest) {
+  if (candles.size() <= limit) return;
+  if (keep_newest) {
+    candles.erase(candles.begin(),
+                  candles.end() - static_cast<std::ptrdiff_t>(limit));
+  } else {
+    candles.resize(limit);
+  }
+}
+
+}  // namespace
+
+PricingHandler::PricingHandler(market::MarketState& market,
+                               storage::PricingRepository& repository,
+                               const market::CandleRecorder* recorder,
+                               PriceStreamHub& streams)
+    : market_(market),
+      repository_(repository),
+      recorder_(recorder),
+      streams_(streams) {}
+
+grpc::Status PricingHandler::ListAssets(grpc::ServerContext* context,
+                                        const v1::ListAssetsRequest* request,
+                                        v1::ListAssetsResponse* response) {
+  return GuardedCall(context, "ListAssets", [&] {
+    int page_size = request->page_size();
+    if (page_size == 0) page_size = kDefaultPageSize;
+    if (page_size < 1 || page_size > kMaxPageSize) {
+      throw ValidationError("page_size",
+                            "must be between 1 and 500 (0 means "
+                            "the default of 100)");
+    }
+    if (request->query().size() > kMaxQueryLength) {
+      throw ValidationError("query", "must be at most 50 characters");
+    }
+    const std::string query = Lower(request->query());
+    const size_t offset = request->page_token().empty()
+                              ? 0
+                              : ParsePageToken(request->page_token(), query);
+    std::vector<storage::AssetRecord> matching;
+    for (storage::AssetRecord& asset : repository_.ListAssets()) {
+      // Only what this deployment tracks (SYMBOLS may narrow the catalogue).
+      if (!market_.FindAsset(asset.symbol).has_value()) continue;
+      if (!query.empty() &&
+          Lower(asset.symbol).find(query) == std::string::npos &&
+          Lower(asset.name).find(query) == std::string::npos) {
+        continue;
+      }
+      matching.push_back(std::move(asset));
+    }
+    const size_t end =
+        std::min(matching.size(), offset + static_cast<size_t>(page_size));
+    for (size_t i = offset; i < end; ++i) {
+      const storage::AssetRecord& record = matching[i];
+      v1::Asset* asset = response->add_assets();
+      asset->set_symbol(record.symbol);
+      asset->set_name(record.name);
+      asset->set_rank(record.rank);
+      asset->set_exchange(record.exchange);
+      asset->set_pair(record.pair);
+      asset->set_market_cap_usd(record.market_cap_usd);
+      asset->set_circulating_supply(record.circulating_supply);
+      asset->set_price_decimals(record.price_decimals);
+      asset->set_quantity_decimals(record.quantity_decimals);
+      v1::AssetMetadata* metadata = asset->mutable_metadata();
+      metadata->set_logo_url(record.logo_url);
+      metadata->set_website_url(record.website_url);
+      metadata->set_description(record.description);
+      for (const std::string& category : record.categories) {
+        metadata->add_categories(category);
+      }
+      SetTimestamp(record.update_time_ms, asset->mutable_update_time());
+    }
+    if (end < matching.size()) {
+      response->set_next_page_token(PageToken(end, query));
+    }
+  });
+}
+
+grpc::Status PricingHandler::GetPrices(grpc::ServerContext* context,
+                                       const v1::GetPricesRequest* request,
+                                       v1::GetPricesResponse* response) {
+  return GuardedCall(context, "GetPrices", [&] {
+    const market::QuoteCurrency quote = QuoteFromRequest(request->quote());
+    const std::vector<size_t> assets =
+        ResolveSymbols(request->symbols(), market_);
+    const bool explicit_symbols = !request->symbols().empty();
+    const int64_t now_ms = market_.NowMs();
+    for (size_t index : assets) {
+      absl::StatusOr<market::QuotedPrice> price =
+          market::QuoteAsset(market_, index, quote, now_ms);
+      if (!price.ok()) {
+        // "Every asset" lists the priced ones; a named symbol must have one.
+        if (!explicit_symbols) continue;
+        throw StatusException(common::Unavailable(
+            "no " + std::string(market::QuoteCurrencyName(quote)) +
+            " price received yet for " + market_.assets()[index].symbol));
+      }
+      FillPrice(*price, response->add_prices());
+    }
+    if (response->prices_size() == 0 && !assets.empty()) {
+      throw StatusException(
+          common::Unavailable("no price received yet from any source"));
+    }
+  });
+}
+
+grpc::ServerWriteReactor<v1::StreamPricesResponse>*
+PricingHandler::StreamPrices(grpc::CallbackServerContext* context,
+                             const v1::StreamPricesRequest* request) {
+  std::vector<size_t> assets;
+  market::QuoteCurrency quote = market::QuoteCurrency::kUsd;
+  // Validation as in GetPrices; the error ends the call before any message.
+  // GuardedCall takes a grpc::ServerContext, which a CallbackServerContext
+  // is not, so this access-log line carries a fresh request id.
+  (void)context;
+  const grpc::Status status = GuardedCall(nullptr, "StreamPrices", [&] {
+    quote = QuoteFromRequest(request->quote());
+    assets = ResolveSymbols(request->symbols(), market_);
+    const int64_t now_ms = market_.NowMs();
+    size_t priced = 0;
+    for (size_t index : assets) {
+      if (market::QuoteAsset(market_, index, quote, now_ms).ok()) {
+        ++priced;
+      } else if (!request->symbols().empty()) {
+        throw StatusException(common::Unavailable(
+            "no " + std::string(market::QuoteCurrencyName(quote)) +
+            " price received yet for " + market_.assets()[index].symbol));
+      }
+    }
+    if (priced == 0 && !assets.empty()) {
+      throw StatusException(
+          common::Unavailable("no price received yet from any source"));
+    }
+  });
+  if (!status.ok()) return PriceStreamHub::Fail(status);
+  return streams_.Open(std::move(assets), quote);
+}
+
+std::string PricingHandler::PairOf(const std::string& symbol) const {
+  if (symbol == "EUR") return std::string(market::kEurRatePair);
+  const std::optional<size_t> index = market_.FindAsset(symbol);
+  if (!index.has_value()) {
+    throw StatusException(
+        common::NotFound("symbol " + symbol + " is not tracked"));
+  }
+  return market_.assets()[*index].pair;
+}
+
+std::vector<Candle> PricingHandler::LoadOneMinute(
+    const std::string& pair, std::optional<int64_t> start_ms, int64_t end_ms,
+    int limit) {
+  const bool newest = !start_ms.has_value();
+  const int64_t from = start_ms.value_or(0);
+  std::vector<Candle> stored = repository_.QueryCandles(
+      pair, Interval::k1m, from, end_ms, limit, newest);
+  if (recorder_ == nullptr) return stored;
+  // Unpersisted candles are newer than (or replace) stored ones.
+  std::map<int64_t, Candle> by_time;
+  for (Candle& candle : stored) {
+    by_time[candle.open_time_ms] = std::move(candle);
+  }
+  for (Candle& candle : recorder_->UnpersistedCandles(pair)) {
+    if (candle.open_time_ms < from || candle.open_time_ms >= end_ms) continue;
+    by_time[candle.open_time_ms] = std::move(candle);
+  }
+  std::vector<Candle> merged;
+  merged.reserve(by_time.size());
+  for (auto& [time, candle] : by_time) merged.push_back(std::move(candle));
+  Trim(merged, static_cast<size_t>(limit), newest);
+  return merged;
+}
+
+std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
+                                                Interval interval,
+                                                std::optional<int64_t> start_ms,
+                                                int64_t end_ms, int limit,
+                                                int64_t now_ms) {
+  const bool newest = !start_ms.has_value();
+  if (interval == Interval::k1m) {
+    return LoadOneMinute(pair, start_ms, end_ms, limit);
+  }
+  std::vector<Candle> candles = repository_.QueryCandles(
+      pair, interval, start_ms.value_or(0), end_ms, limit, newest);
+  if (!newest && candles.size() == static_cast<size_t>(limit)) return candles;
+
+  // Buckets after the newest materialised one come from one-minute candles.
+  const int64_t width = IntervalMillis(interval);
+  int64_t tail_from;
+  if (!candles.empty()) {
+    tail_from = candles.back().close_time_ms();
+  } else if (start_ms.has_value()) {
+    tail_from = AlignToInterval(*start_ms, interval);
+  } else {
+    tail_from = std::max<int64_t>(
+        0, AlignToInterval(end_ms, interval) - int64_t{limit} * width);
+  }
+  if (tail_from >= end_ms) return candles;
+  std::vector<Candle> minutes =
+      newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
+             : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
+  const bool truncated = minutes.size() == kMaxRollUpMinutes;
+  // In newest mode the lower bound is applied here.
+  std::erase_if(minutes,
+                [&](const Candle& c) { return c.open_time_ms < tail_from; });
+  absl::StatusOr<std::vector<Candle>> rolled =
+      RollUp(minutes, interval, now_ms);
+  if (!rolled.ok()) {
+    common::LogWarn(
+        "candle roll-up failed",
+        {{"pair", pair}, {"error", std::string(rolled.status().message())}});
+    return candles;
+  }
+  // A window cut by the row cap may hold a partial bucket at its edge.
+  if (truncated && !rolled->empty()) {
+    if (newest) {
+      rolled->erase(rolled->begin());
+    } else {
+      rolled->pop_back();
+    }
+  }
+  for (Candle& candle : *rolled) {
+    if (candle.open_time_ms < tail_from || candle.open_time_ms >= end_ms) {
+      continue;
+    }
+    if (start_ms.has_value() && candle.open_time_ms < *start_ms) continue;
+    candles.push_back(std::move(candle));
+  }
+  Trim(candles, static_cast<size_t>(limit), newest);
+  return candles;
+}
+
+grpc::Status PricingHandler::GetCandles(grpc::ServerContext* context,
+                                        const v1::GetCandlesRequest* request,
+                                        v1::GetCandlesResponse* response) {
+  return GuardedCall(context, "GetCandles", [&] {
+    const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
+    const Interval interval = IntervalFromProto(request->interval());
+    if (request->limit() < 0 || request->limit() > kMaxCandleLimit) {
+      throw ValidationError("limit",
+                            "must be between 1 and 1000 (0 means the default "
+                            "of 500)");
+    }
+    const int limit =
+        request->limit() == 0 ? kDefaultCandleLimit : request->limit();
+    std::optional<int64_t> start_ms;
+    if (request->has_start_time()) {
+      start_ms = TimestampMillis(request->start_time(), "start_time");
+    }
+    const int64_t now_ms = WallClockMs();
+    const int64_t end_ms =
+        request->has_end_time()
+            ? TimestampMillis(request->end_time(), "end_time")
+            : now_ms;
+    if (start_ms.has_value() && *start_ms >= end_ms) {
+      throw ValidationError("start_time", "must be before end_time");
+    }
+    const std::string pair = PairOf(symbol);
+    response->set_symbol(symbol);
+    response->set_quote("USD");
+    response->set_pair(pair);
+    response->set_derivation(v1::PRICE_DERIVATION_STABLECOIN);
+    response->set_interval(request->interval());
+    for (const Candle& candle :
+         LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms)) {
+      FillCandle(candle, response->add_candles());
+    }
+  });
+}
+
+std::optional<Decimal> PricingHandler::PriceAt(const std::string& pair,
+                                               int64_t time_ms) {
+  std::vector<Candle> minute = repository_.QueryCandles(
+      pair, Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
+  if (!minute.empty()) return minute.back().close;
+  // One-minute candles may have expired; an hourly candle that ended by
+  // then is the next best.
+  std::vector<Candle> hour = repository_.QueryCandles(
+      pair, Interval::k1h, time_ms - kDayMs, time_ms - kHourMs + 1, 1, true);
+  if (!hour.empty()) return hour.back().close;
+  return std::nullopt;
+}
+
+grpc::Status PricingHandler::GetAnalysis(grpc::ServerContext* context,
+                                         const v1::GetAnalysisRequest* request,
+                                         v1::Analysis* response) {
+  return GuardedCall(context, "GetAnalysis", [&] {
+    const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
+    const Interval interval = IntervalFromProto(request->interval());
+    const std::string pair = PairOf(symbol);
+    const int64_t now_ms = WallClockMs();
+    std::vector<Candle> candles = LoadCandles(
+        pair, interval, std::nullopt, now_ms, kAnalysisCandles + 1, now_ms);
+    std::erase_if(candles, [](const Candle& c) { return !c.closed; });
+    Trim(candles, kAnalysisCandles, true);
+    if (candles.empty()) {
+      throw StatusException(common::Unavailable(
+          "no closed " + std::string(IntervalName(interval)) +
+          " candles stored yet for " + symbol));
+    }
+    response->set_symbol(symbol);
+    response->set_quote("USD");
+    response->set_pair(pair);
+    response->set_interval(request->interval());
+    v1::CandleRange* range = response->mutable_candle_range();
+    SetTimestamp(candles.front().open_time_ms, range->mutable_start_time());
+    SetTimestamp(candles.back().close_time_ms(), range->mutable_end_time());
+    range->set_candle_count(static_cast<int32_t>(candles.size()));
+    response->set_last_close(candles.back().close.ToString());
+
+    const OhlcSeries series = ToOhlcSeries(candles);
+    const std::vector<double>& closes = series.close;
+    for (int period : {20, 50, 200}) {
+      v1::MovingAverage* sma = response->add_sma();
+      sma->set_period(period);
+      sma->set_value(FormatLatest(Sma(closes, period), kPriceDigits));
+    }
+    for (int period : {12, 26, 50, 200}) {
+      v1::MovingAverage* ema = response->add_ema();
+      ema->set_period(period);
+      ema->set_value(FormatLatest(Ema(closes, period), kPriceDigits));
+    }
+    response->mutable_rsi()->set_period(14);
+    response->mutable_rsi()->set_value(
+        FormatLatest(Rsi(closes, 14), kPercentDigits));
+    v1::Macd* macd = response->mutable_macd();
+    macd->set_fast_period(12);
+    macd->set_slow_period(26);
+    macd->set_signal_period(9);
+    if (absl::StatusOr<MacdSeries> m = Macd(closes, 12, 26, 9); m.ok()) {
+      macd->set_macd(FormatDouble(m->line.Latest(), kPriceDigits));
+      macd->set_signal(FormatDouble(m->signal.Latest(), kPriceDigits));
+      macd->set_histogram(FormatDouble(m->histogram.Latest(), kPriceDigits));
+    }
+    v1::BollingerBands* bands = response->mutable_bollinger();
+    bands->set_period(20);
+    bands->set_std_dev_multiplier("2");
+    if (absl::StatusOr<BollingerSeries> b = Bollinger(closes, 20, 2.0);
+        b.ok()) {
+      bands->set_middle(FormatDouble(b->middle.Latest(), kPriceDigits));
+      bands->set_upper(FormatDouble(b->upper.Latest(), kPriceDigits));
+      bands->set_lower(FormatDouble(b->lower.Latest(), kPriceDigits));
+    }
+    response->mutable_atr()->set_period(14);
+    response->mutable_atr()->set_value(FormatLatest(
+        Atr(series.high, series.low, series.close, 14), kPriceDigits));
+    if (absl::StatusOr<double> vol = RealizedVolatility(closes, interval);
+        vol.ok()) {
+      response->set_realized_volatility_percent(
+          FormatDouble(*vol * 100.0, kPercentDigits));
+    }
+    if (absl::StatusOr<Drawdown> dd = MaxDrawdown(closes); dd.ok()) {
+      response->set_max_drawdown_percent(
+          FormatDouble(dd->max_fraction * 100.0, kPercentDigits));
+    }
+
+    // Returns over fixed spans, from the latest price (live when there is
+    // one) against stored candles that long ago.
+    Decimal latest = candles.back().close;
+    if (std::optional<size_t> index = market_.FindAsset(symbol)) {
+      if (auto state = market_.AssetState(*index)) latest = state->last_price;
+    }
+    v1::Returns* returns = response->mutable_returns();
+    const std::pair<int64_t, std::string* (v1::Returns::*)()> spans[] = {
+        {kHourMs, &v1::Returns::mutable_change_percent_1h},
+        {kDayMs, &v1::Returns::mutable_change_percent_24h},
+        {7 * kDayMs, &v1::Returns::mutable_change_percent_7d},
+        {30 * kDayMs, &v1::Returns::mutable_change_percent_30d},
+    };
+    for (const auto& [span, field] : spans) {
+      if (std::optional<Decimal> past = PriceAt(pair, now_ms - span)) {
+        *(returns->*field)() = PercentChange(*past, latest);
+      }
+    }
+    SetTimestamp(now_ms, response->mutable_compute_time());
+  });
+}
+
+grpc::Status PricingHandler::GetMarketSummary(
+    grpc::ServerContext* context, const v1::GetMarketSummaryRequest* request,
+    v1::MarketSummary* response) {
+  return GuardedCall(context, "GetMarketSummary", [&] {
+    const market::QuoteCurrency quote = QuoteFromRequest(request->quote());
+    int top_count = request->top_count();
+    if (top_count == 0) top_count = kDefaultTopCount;
+    if (top_count < 1 || top_count > kMaxTopCount) {
+      throw ValidationError("top_count",
+                            "must be between 1 and 20 (0 means the default "
+                            "of 5)");
+    }
+    const int64_t now_ms = market_.NowMs();
+    std::vector<market::QuotedPrice> fresh;
+    int stale = 0;
+    for (size_t i = 0; i < market_.assets().size(); ++i) {
+      absl::StatusOr<market::QuotedPrice> price =
+          market::QuoteAsset(market_, i, quote, now_ms);
+      if (!price.ok() || price->stale ||
+          !price->change_percent_24h.has_value()) {
+        ++stale;
+        continue;
+      }
+      fresh.push_back(*std::move(price));
+    }
+    response->set_quote(std::string(market::QuoteCurrencyName(quote)));
+    response->set_asset_count(static_cast<int32_t>(market_.assets().size()));
+    response->set_stale_count(stale);
+
+    std::vector<const market::QuotedPrice*> ranked;
+    for (const auto& price : fresh) ranked.push_back(&price);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto* a, const auto* b) {
+                       return *a->change_percent_24h > *b->change_percent_24h;
+                     });
+    const size_t top = std::min(ranked.size(), static_cast<size_t>(top_count));
+    for (size_t i = 0; i < top; ++i) {
+      FillPrice(*ranked[i], response->add_top_gainers());
+    }
+    for (size_t i = 0; i < top; ++i) {
+      FillPrice(*ranked[ranked.size() - 1 - i], response->add_top_losers());
+    }
+
+    int advancing = 0;
+    int declining = 0;
+    int unchanged = 0;
+    Decimal total_volume;
+    for (const auto& price : fresh) {
+      const int sign =
+          price.change_24h.has_value() ? price.change_24h->Sign() : 0;
+      if (sign > 0) {
+        ++advancing;
+      } else if (sign < 0) {
+        ++declining;
+      } else {
+        ++unchanged;
+      }
+      if (price.quote_volume_24h.has_value()) {
+        if (auto sum = total_volume.Add(*price.quote_volume_24h); sum.ok()) {
+          total_volume = *sum;
+        }
+      }
+    }
+    response->set_total_volume_24h(total_volume.ToString());
+    v1::MarketBreadth* breadth = response->mutable_breadth();
+    breadth->set_advancing_count(advancing);
+    breadth->set_declining_count(declining);
+    breadth->set_unchanged_count(unchanged);
+    if (declining > 0) {
+      auto ratio = Decimal::FromInteger(advancing).Divide(
+          Decimal::FromInteger(declining));
+      if (ratio.ok()) {
+        breadth->set_advance_decline_ratio(
+            ratio->Round(kPercentDigits)->ToString());
+      }
+    }
+    if (!fresh.empty()) {
+      auto percent =
+          Decimal::FromInteger(int64_t{advancing} * 100)
+              .Divide(Decimal::FromInteger(static_cast<int64_t>(fresh.size())));
+      if (percent.ok()) {
+        breadth->set_advancing_percent(
+            percent->Round(kPercentDigits)->ToString());
+      }
+    }
+    SetTimestamp(WallClockMs(), response->mutable_compute_time());
+  });
+}
+
+}  // namespace cryptotracker::pricing::handler

@@ -1,0 +1,538 @@
+// Integration test: PricingService over a real in-process gRPC channel,
+// backed by a real PostgreSQL database (TEST_DATABASE_URL).
+#include "services/pricing-service/handler/pricing_handler.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/db.h"
+#include "services/common/migrations.h"
+#include "services/common/server.h"
+#include "services/common/testing/pg_test_db.h"
+#include "services/pricing-service/migrations.h"
+
+namespace cryptotracker::pricing::handler {
+namespace {
+
+using ::testing::HasSubstr;
+
+Decimal D(const char* text) { return *Decimal::Parse(text); }
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class PricingHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<common::testing::PgTestDb>("pricing_handler");
+    pool_ =
+        std::make_unique<common::ConnectionPool>(db_->connection_string(), 4);
+    common::ApplyMigrations(*pool_, "pricing-service",
+                            migrations::Migrations());
+    repository_ = std::make_unique<storage::PricingRepository>(*pool_);
+    market_ = std::make_unique<market::MarketState>(
+        std::vector<market::TrackedAsset>{
+            {"BTC", "BTCUSDT"}, {"ETH", "ETHUSDT"}, {"SOL", "SOLUSDT"}},
+        market::MarketStateOptions{.stale_after = std::chrono::seconds(60)});
+    recorder_ = std::make_unique<market::CandleRecorder>(
+        *repository_, std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+    hub_ = std::make_unique<PriceStreamHub>(
+        *market_, PriceStreamOptions{
+                      .heartbeat_interval = std::chrono::milliseconds(300),
+                      .maintenance_interval = std::chrono::milliseconds(50)});
+    hub_->Start();
+    handler_ = std::make_unique<PricingHandler>(*market_, *repository_,
+                                                recorder_.get(), *hub_);
+    common::ServerOptions options;
+    options.port = 0;
+    options.service_name = "pricing-service-test";
+    options.bind_address = "127.0.0.1";
+    options.shutdown_grace = std::chrono::seconds(1);
+    server_ = std::make_unique<common::GrpcServer>(
+        options, std::vector<grpc::Service*>{handler_.get()});
+    server_thread_ = std::thread([this] { server_->Run(); });
+    ASSERT_TRUE(server_->WaitUntilServing(std::chrono::seconds(10)));
+    stub_ = v1::PricingService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->bound_port()),
+        grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    hub_->Stop();
+    server_->Stop();
+    if (server_thread_.joinable()) server_thread_.join();
+    stub_.reset();
+    server_.reset();
+    handler_.reset();
+    hub_.reset();
+    recorder_.reset();
+    market_.reset();
+    repository_.reset();
+    pool_.reset();
+    db_.reset();
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+    return context;
+  }
+
+  void Ticker(const char* pair, const char* last, const char* open) {
+    market_->OnTicker(
+        {pair, D(last), D(open), D(last) > D(open) ? D(last) : D(open),
+         D(last) < D(open) ? D(last) : D(open), D("10"), D("1000"), WallMs()},
+        "binance");
+  }
+
+  void Trade(const char* pair, const std::string& price) {
+    market_->OnTick({pair, D(price.c_str()), D("1"), WallMs(), std::nullopt},
+                    "binance");
+  }
+
+  grpc::Status GetPrices(std::vector<std::string> symbols,
+                         const std::string& quote,
+                         v1::GetPricesResponse* response) {
+    v1::GetPricesRequest request;
+    for (auto& s : symbols) request.add_symbols(s);
+    request.set_quote(quote);
+    return stub_->GetPrices(Context().get(), request, response);
+  }
+
+  grpc::Status GetCandles(const v1::GetCandlesRequest& request,
+                          v1::GetCandlesResponse* response) {
+    return stub_->GetCandles(Context().get(), request, response);
+  }
+
+  static void ExpectStatus(const grpc::Status& status, grpc::StatusCode code,
+                           const std::string& fragment) {
+    EXPECT_EQ(status.error_code(), code) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(fragment));
+  }
+
+  std::unique_ptr<common::testing::PgTestDb> db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  std::unique_ptr<storage::PricingRepository> repository_;
+  std::unique_ptr<market::MarketState> market_;
+  std::unique_ptr<market::CandleRecorder> recorder_;
+  std::unique_ptr<PriceStreamHub> hub_;
+  std::unique_ptr<PricingHandler> handler_;
+  std::unique_ptr<common::GrpcServer> server_;
+  std::thread server_thread_;
+  std::unique_ptr<v1::PricingService::Stub> stub_;
+};
+
+TEST_F(PricingHandlerTest, GetPricesInEveryQuote) {
+  Ticker("BTCUSDT", "60000", "50000");
+  Ticker("ETHUSDT", "3000", "3000");
+  Ticker("EURUSDT", "1.2", "1.2");
+  v1::GetPricesResponse response;
+  ASSERT_TRUE(GetPrices({"eth", "BTC", "ETH"}, "eur", &response).ok());
+  ASSERT_EQ(response.prices_size(), 2);  // duplicate dropped, order kept
+  EXPECT_EQ(response.prices(0).symbol(), "ETH");
+  EXPECT_EQ(response.prices(0).quote(), "EUR");
+  EXPECT_EQ(response.prices(0).last_price(), "2500");
+  EXPECT_EQ(response.prices(0).derivation(), v1::PRICE_DERIVATION_CROSS_RATE);
+  EXPECT_EQ(response.prices(0).via(), "USDT");
+  EXPECT_FALSE(response.prices(0).stale());
+
+  response.Clear();
+  ASSERT_TRUE(GetPrices({}, "", &response).ok());
+  ASSERT_EQ(response.prices_size(), 2);  // SOL has no price yet
+  EXPECT_EQ(response.prices(0).symbol(), "BTC");
+  EXPECT_EQ(response.prices(0).quote(), "USD");
+  EXPECT_EQ(response.prices(0).pair(), "BTCUSDT");
+  EXPECT_EQ(response.prices(0).derivation(), v1::PRICE_DERIVATION_STABLECOIN);
+  EXPECT_EQ(response.prices(0).change_percent_24h(), "20");
+  EXPECT_EQ(response.prices(0).source(), "binance");
+
+  response.Clear();
+  ASSERT_TRUE(GetPrices({"ETH"}, "BTC", &response).ok());
+  EXPECT_EQ(response.prices(0).last_price(), "0.05");
+}
+
+TEST_F(PricingHandlerTest, GetPricesBadInput) {
+  Ticker("BTCUSDT", "60000", "50000");
+  v1::GetPricesResponse response;
+  ExpectStatus(GetPrices({"DOGE"}, "", &response), grpc::StatusCode::NOT_FOUND,
+               "DOGE");
+  ExpectStatus(GetPrices({"BTC", "nope"}, "", &response),
+               grpc::StatusCode::NOT_FOUND, "NOPE");
+  ExpectStatus(GetPrices({"BT-C"}, "", &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "symbols[0]");
+  ExpectStatus(GetPrices({std::string(21, 'A')}, "", &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "symbols[0]");
+  ExpectStatus(GetPrices(std::vector<std::string>(101, "BTC"), "", &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "at most 100");
+  ExpectStatus(GetPrices({"BTC"}, "GBP", &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "quote");
+  ExpectStatus(GetPrices({"SOL"}, "", &response), grpc::StatusCode::UNAVAILABLE,
+               "SOL");
+  // EUR needs the EURUSDT rate, which has not arrived.
+  ExpectStatus(GetPrices({"BTC"}, "EUR", &response),
+               grpc::StatusCode::UNAVAILABLE, "BTC");
+}
+
+TEST_F(PricingHandlerTest, ListAssetsPagesAndFilters) {
+  v1::ListAssetsRequest request;
+  request.set_page_size(2);
+  v1::ListAssetsResponse page;
+  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &page).ok());
+  ASSERT_EQ(page.assets_size(), 2);
+  EXPECT_EQ(page.assets(0).symbol(), "BTC");
+  EXPECT_EQ(page.assets(0).name(), "Bitcoin");
+  EXPECT_EQ(page.assets(0).rank(), 1);
+  EXPECT_EQ(page.assets(1).symbol(), "ETH");
+  ASSERT_FALSE(page.next_page_token().empty());
+  request.set_page_token(page.next_page_token());
+  v1::ListAssetsResponse next;
+  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &next).ok());
+  ASSERT_EQ(next.assets_size(), 1);  // only the three tracked assets
+  EXPECT_EQ(next.assets(0).symbol(), "SOL");
+  EXPECT_TRUE(next.next_page_token().empty());
+
+  // The token belongs to the query it was issued for.
+  request.set_query("sol");
+  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+               grpc::StatusCode::INVALID_ARGUMENT, "page_token");
+  request.set_page_token("garbage");
+  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+               grpc::StatusCode::INVALID_ARGUMENT, "page_token");
+  request.clear_page_token();
+  next.Clear();
+  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &next).ok());
+  ASSERT_EQ(next.assets_size(), 1);
+  EXPECT_EQ(next.assets(0).symbol(), "SOL");
+
+  request.set_page_size(501);
+  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+               grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  request.set_page_size(0);
+  request.set_query(std::string(51, 'x'));
+  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+               grpc::StatusCode::INVALID_ARGUMENT, "query");
+}
+
+TEST_F(PricingHandlerTest, GetCandlesBadInput) {
+  v1::GetCandlesRequest request;
+  v1::GetCandlesResponse response;
+  request.set_symbol("BTC");
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "interval");
+  request.set_interval(static_cast<v1::Interval>(42));
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "interval");
+  request.set_interval(v1::INTERVAL_1H);
+  request.set_limit(1001);
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT,
+               "limit: must be between 1 and 1000");
+  request.set_limit(-1);
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "limit");
+  request.set_limit(10);
+  request.mutable_start_time()->set_seconds(2'000'000'000);
+  request.mutable_end_time()->set_seconds(1'900'000'000);
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "start_time");
+  request.mutable_start_time()->set_nanos(-5);
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "start_time");
+  request.clear_start_time();
+  request.mutable_end_time()->set_seconds(-1);
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "end_time");
+  request.clear_end_time();
+  request.set_symbol("DOGE");
+  ExpectStatus(GetCandles(request, &response), grpc::StatusCode::NOT_FOUND,
+               "DOGE");
+  request.set_symbol("");
+  ExpectStatus(GetCandles(request, &response),
+               grpc::StatusCode::INVALID_ARGUMENT, "symbol");
+}
+
+TEST_F(PricingHandlerTest, GetCandlesMergesStoredRollupsAndLiveCandles) {
+  const int64_t hour = AlignToInterval(WallMs(), Interval::k1h) - 3'600'000;
+  std::vector<market::SourcedCandle> batch;
+  // The whole previous hour in one-minute candles, closes 100..159.
+  for (int i = 0; i < 60; ++i) {
+    Candle c;
+    c.symbol = "BTCUSDT";
+    c.open_time_ms = hour + i * 60'000;
+    c.open = c.low = Decimal::FromInteger(100 + i);
+    c.close = c.high = Decimal::FromInteger(100 + i);
+    c.volume = D("1");
+    c.quote_volume = Decimal::FromInteger(100 + i);
+    c.trade_count = 1;
+    c.closed = true;
+    batch.push_back({c, "binance:trades"});
+  }
+  repository_->UpsertCandles(batch);
+  Trade("BTCUSDT", "170");  // the live minute, via the recorder
+  recorder_->OnTick({"BTCUSDT", D("170"), D("2"), WallMs(), std::nullopt},
+                    "binance");
+
+  v1::GetCandlesRequest request;
+  request.set_symbol("btc");
+  request.set_interval(v1::INTERVAL_1H);
+  v1::GetCandlesResponse response;
+  ASSERT_TRUE(GetCandles(request, &response).ok());
+  EXPECT_EQ(response.symbol(), "BTC");
+  EXPECT_EQ(response.quote(), "USD");
+  EXPECT_EQ(response.pair(), "BTCUSDT");
+  EXPECT_EQ(response.derivation(), v1::PRICE_DERIVATION_STABLECOIN);
+  // Not materialised yet: the hour is rolled up from its minutes, and the
+  // current hour comes from the open candle.
+  ASSERT_EQ(response.candles_size(), 2);
+  const v1::Candle& previous = response.candles(0);
+  EXPECT_EQ(previous.open_time().seconds() * 1000, hour);
+  EXPECT_EQ(previous.open(), "100");
+  EXPECT_EQ(previous.close(), "159");
+  EXPECT_EQ(previous.high(), "159");
+  EXPECT_EQ(previous.volume(), "60");
+  EXPECT_EQ(previous.trade_count(), 60);
+  EXPECT_TRUE(previous.closed());
+  EXPECT_EQ(response.candles(1).close(), "170");
+  EXPECT_FALSE(response.candles(1).closed());
+
+  // After materialisation the stored roll-up is served, same values.
+  ASSERT_EQ(
+      repository_->MaterializeRollups(Interval::k1h, hour, hour + 3'600'000),
+      1);
+  response.Clear();
+  request.set_limit(1);
+  ASSERT_TRUE(GetCandles(request, &response).ok());
+  ASSERT_EQ(response.candles_size(), 1);  // the newest only
+  EXPECT_FALSE(response.candles(0).closed());
+  response.Clear();
+  request.mutable_start_time()->set_seconds(hour / 1000);
+  ASSERT_TRUE(GetCandles(request, &response).ok());
+  ASSERT_EQ(response.candles_size(), 1);  // the first from start_time
+  EXPECT_EQ(response.candles(0).close(), "159");
+
+  // One-minute candles: stored ones then the live one.
+  request.clear_start_time();
+  request.set_interval(v1::INTERVAL_1M);
+  request.set_limit(3);
+  response.Clear();
+  ASSERT_TRUE(GetCandles(request, &response).ok());
+  ASSERT_EQ(response.candles_size(), 3);
+  EXPECT_EQ(response.candles(1).close(), "159");
+  EXPECT_EQ(response.candles(2).close(), "170");
+}
+
+TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
+  v1::GetAnalysisRequest request;
+  request.set_symbol("ETH");
+  v1::Analysis analysis;
+  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+               grpc::StatusCode::INVALID_ARGUMENT, "interval");
+  request.set_interval(v1::INTERVAL_1M);
+  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+               grpc::StatusCode::UNAVAILABLE, "ETH");
+  request.set_symbol("XRP");
+  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+               grpc::StatusCode::NOT_FOUND, "XRP");
+
+  // 30 closed minutes rising by 1 from 100.
+  const int64_t start = AlignToInterval(WallMs(), Interval::k1m) - 40 * 60'000;
+  std::vector<market::SourcedCandle> batch;
+  for (int i = 0; i < 30; ++i) {
+    Candle c;
+    c.symbol = "ETHUSDT";
+    c.open_time_ms = start + i * 60'000;
+    c.open = c.low = Decimal::FromInteger(99 + i);
+    c.close = c.high = Decimal::FromInteger(100 + i);
+    c.closed = true;
+    batch.push_back({c, "binance:klines"});
+  }
+  repository_->UpsertCandles(batch);
+  request.set_symbol("eth");
+  ASSERT_TRUE(stub_->GetAnalysis(Context().get(), request, &analysis).ok());
+  EXPECT_EQ(analysis.symbol(), "ETH");
+  EXPECT_EQ(analysis.candle_range().candle_count(), 30);
+  EXPECT_EQ(analysis.last_close(), "129");
+  ASSERT_EQ(analysis.sma_size(), 3);
+  EXPECT_EQ(analysis.sma(0).period(), 20);
+  EXPECT_EQ(analysis.sma(0).value(), "119.5");  // mean of 110..129
+  EXPECT_EQ(analysis.sma(1).value(), "");       // needs 50 candles
+  EXPECT_EQ(analysis.rsi().value(), "100");     // only gains
+  EXPECT_EQ(analysis.max_drawdown_percent(), "0");
+  EXPECT_EQ(analysis.bollinger().std_dev_multiplier(), "2");
+  EXPECT_FALSE(analysis.bollinger().upper().empty());
+  EXPECT_EQ(analysis.atr().value(), "1");  // every true range is 1
+  // Price 1 hour ago is unknown (history starts 40 minutes ago).
+  EXPECT_EQ(analysis.returns().change_percent_1h(), "");
+}
+
+TEST_F(PricingHandlerTest, MarketSummaryRanksFreshAssets) {
+  Ticker("BTCUSDT", "110", "100");  // +10 %
+  Ticker("ETHUSDT", "95", "100");   // -5 %
+  v1::GetMarketSummaryRequest request;
+  request.set_top_count(1);
+  v1::MarketSummary summary;
+  ASSERT_TRUE(stub_->GetMarketSummary(Context().get(), request, &summary).ok());
+  EXPECT_EQ(summary.quote(), "USD");
+  EXPECT_EQ(summary.asset_count(), 3);
+  EXPECT_EQ(summary.stale_count(), 1);  // SOL has no price
+  ASSERT_EQ(summary.top_gainers_size(), 1);
+  EXPECT_EQ(summary.top_gainers(0).symbol(), "BTC");
+  ASSERT_EQ(summary.top_losers_size(), 1);
+  EXPECT_EQ(summary.top_losers(0).symbol(), "ETH");
+  EXPECT_EQ(summary.total_volume_24h(), "2000");
+  EXPECT_EQ(summary.breadth().advancing_count(), 1);
+  EXPECT_EQ(summary.breadth().declining_count(), 1);
+  EXPECT_EQ(summary.breadth().advance_decline_ratio(), "1");
+  EXPECT_EQ(summary.breadth().advancing_percent(), "50");
+
+  request.set_top_count(21);
+  ExpectStatus(stub_->GetMarketSummary(Context().get(), request, &summary),
+               grpc::StatusCode::INVALID_ARGUMENT, "top_count");
+  request.set_top_count(0);
+  request.set_quote("XXX");
+  ExpectStatus(stub_->GetMarketSummary(Context().get(), request, &summary),
+               grpc::StatusCode::INVALID_ARGUMENT, "quote");
+}
+
+// --- Streaming ---------------------------------------------------------------
+
+TEST_F(PricingHandlerTest, StreamRejectsBadInputBeforeTheFirstMessage) {
+  Ticker("BTCUSDT", "100", "100");
+  struct Case {
+    std::vector<std::string> symbols;
+    std::string quote;
+    grpc::StatusCode code;
+    std::string fragment;
+  };
+  const std::vector<Case> cases = {
+      {{"NOPE"}, "", grpc::StatusCode::NOT_FOUND, "NOPE"},
+      {{"B$C"}, "", grpc::StatusCode::INVALID_ARGUMENT, "symbols[0]"},
+      {std::vector<std::string>(101, "BTC"), "",
+       grpc::StatusCode::INVALID_ARGUMENT, "at most 100"},
+      {{"BTC"}, "JPY", grpc::StatusCode::INVALID_ARGUMENT, "quote"},
+      {{"SOL"}, "", grpc::StatusCode::UNAVAILABLE, "SOL"},
+  };
+  for (const Case& c : cases) {
+    v1::StreamPricesRequest request;
+    for (const auto& s : c.symbols) request.add_symbols(s);
+    request.set_quote(c.quote);
+    auto context = Context();
+    auto reader = stub_->StreamPrices(context.get(), request);
+    v1::StreamPricesResponse message;
+    EXPECT_FALSE(reader->Read(&message));
+    ExpectStatus(reader->Finish(), c.code, c.fragment);
+  }
+}
+
+TEST_F(PricingHandlerTest, StreamFiltersBySymbolAndSendsCurrentPriceFirst) {
+  Ticker("BTCUSDT", "100", "100");
+  Ticker("ETHUSDT", "10", "10");
+  v1::StreamPricesRequest request;
+  request.add_symbols("ETH");
+  auto context = Context();
+  auto reader = stub_->StreamPrices(context.get(), request);
+  v1::StreamPricesResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  ASSERT_TRUE(message.has_price());
+  EXPECT_EQ(message.price().symbol(), "ETH");
+  EXPECT_EQ(message.price().last_price(), "10");
+
+  Trade("BTCUSDT", "101");  // not subscribed
+  Trade("ETHUSDT", "11");
+  ASSERT_TRUE(reader->Read(&message));
+  // Heartbeats may interleave; skip them.
+  while (message.has_heartbeat()) ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(message.price().symbol(), "ETH");
+  EXPECT_EQ(message.price().last_price(), "11");
+  context->TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(PricingHandlerTest, IdleStreamGetsHeartbeats) {
+  Ticker("BTCUSDT", "100", "100");
+  v1::StreamPricesRequest request;
+  auto context = Context();
+  auto reader = stub_->StreamPrices(context.get(), request);
+  v1::StreamPricesResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_TRUE(message.has_price());
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(reader->Read(&message));
+  ASSERT_TRUE(message.has_heartbeat());
+  const auto waited = std::chrono::steady_clock::now() - before;
+  // heartbeat_interval is 300 ms in this fixture.
+  EXPECT_GE(waited, std::chrono::milliseconds(200));
+  EXPECT_GT(message.heartbeat().server_time().seconds(), 1'600'000'000);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_TRUE(message.has_heartbeat());
+  context->TryCancel();
+  reader->Finish();
+}
+
+TEST_F(PricingHandlerTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
+  Ticker("BTCUSDT", "1", "1");
+  v1::StreamPricesRequest request;
+  request.add_symbols("BTC");
+  auto slow_context = Context();
+  auto slow = stub_->StreamPrices(slow_context.get(), request);
+  auto fast_context = Context();
+  auto fast = stub_->StreamPrices(fast_context.get(), request);
+  v1::StreamPricesResponse message;
+  ASSERT_TRUE(slow->Read(&message));
+  ASSERT_TRUE(fast->Read(&message));
+
+  // The fast client reads concurrently and must see the final price.
+  constexpr int kUpdates = 30'000;
+  const std::string final_price = std::to_string(kUpdates + 1);
+  std::atomic<int> fast_messages{0};
+  std::thread fast_reader([&] {
+    v1::StreamPricesResponse m;
+    while (fast->Read(&m)) {
+      ++fast_messages;
+      if (m.has_price() && m.price().last_price() == final_price) return;
+    }
+  });
+  // The slow client reads nothing while the whole burst is published.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 2; i <= kUpdates + 1; ++i) Trade("BTCUSDT", std::to_string(i));
+  const auto publish_time = std::chrono::steady_clock::now() - start;
+  fast_reader.join();
+  // Publishing never waited for the stalled client.
+  EXPECT_LT(publish_time, std::chrono::seconds(10));
+
+  int slow_messages = 0;
+  std::string last_seen;
+  while (slow->Read(&message)) {
+    if (!message.has_price()) continue;
+    ++slow_messages;
+    last_seen = message.price().last_price();
+    if (last_seen == final_price) break;
+  }
+  EXPECT_EQ(last_seen, final_price);   // the newest price always arrives
+  EXPECT_LT(slow_messages, kUpdates);  // the burst was conflated
+  EXPECT_GT(fast_messages.load(), 0);
+  slow_context->TryCancel();
+  fast_context->TryCancel();
+  slow->Finish();
+  fast->Finish();
+  // Every stream ends and unregisters.
+  for (int i = 0; i < 100 && hub_->active_streams() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(hub_->active_streams(), 0);
+  EXPECT_EQ(market_->broadcaster().subscriber_count(), 0u);
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::handler

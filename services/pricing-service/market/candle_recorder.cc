@@ -1,0 +1,161 @@
+#include "services/pricing-service/market/candle_recorder.h"
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+#include <utility>
+
+#include "services/common/logging.h"
+
+namespace cryptotracker::pricing::market {
+namespace {
+
+int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+CandleRecorderOptions WithDefaults(CandleRecorderOptions options) {
+  if (!options.clock) options.clock = SystemClockMs;
+  return options;
+}
+
+}  // namespace
+
+CandleRecorder::CandleRecorder(CandleStore& store,
+                               std::vector<std::string> pairs,
+                               CandleRecorderOptions options)
+    : store_(store),
+      pairs_(pairs.begin(), pairs.end()),
+      options_(WithDefaults(std::move(options))),
+      aggregator_(options_.aggregator) {}
+
+CandleRecorder::~CandleRecorder() { Stop(); }
+
+void CandleRecorder::OnTick(const Tick& tick, std::string_view source) {
+  std::lock_guard lock(mu_);
+  if (!pairs_.contains(tick.symbol)) {
+    ++stats_.unknown_pair;
+    return;
+  }
+  const IngestOutcome outcome = aggregator_.Ingest(tick);
+  if (outcome == IngestOutcome::kAccepted) {
+    ++stats_.ticks_accepted;
+    if (last_source_ != source) last_source_ = std::string(source);
+    // A tick of a new minute closes the previous one; move it to the buffer
+    // right away so readers see it (see UnpersistedCandles).
+    for (Candle& candle : aggregator_.TakeClosedCandles()) {
+      buffer_.push_back({std::move(candle), last_source_ + ":trades"});
+    }
+  } else {
+    ++stats_.ticks_rejected;
+  }
+}
+
+void CandleRecorder::OnClosedCandle(const Candle& candle,
+                                    std::string_view source) {
+  std::lock_guard lock(mu_);
+  if (!pairs_.contains(candle.symbol)) {
+    ++stats_.unknown_pair;
+    return;
+  }
+  if (candle.interval != Interval::k1m || !candle.closed) return;
+  buffer_.push_back({candle, std::string(source) + ":klines"});
+}
+
+bool CandleRecorder::Flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  std::vector<SourcedCandle> batch;
+  {
+    std::lock_guard lock(mu_);
+    aggregator_.AdvanceTo(options_.clock());
+    for (Candle& candle : aggregator_.TakeClosedCandles()) {
+      buffer_.push_back({std::move(candle), last_source_ + ":trades"});
+    }
+    batch.swap(buffer_);
+  }
+  if (batch.empty()) return true;
+  try {
+    store_.UpsertCandles(batch);
+    std::lock_guard lock(mu_);
+    stats_.candles_written += static_cast<int64_t>(batch.size());
+    return true;
+  } catch (const std::exception& error) {
+    common::LogWarn("candle flush failed; keeping candles for the next flush",
+                    {{"candles", static_cast<int64_t>(batch.size())},
+                     {"error", error.what()}});
+    std::lock_guard lock(mu_);
+    ++stats_.flush_failures;
+    // Older candles first, then whatever arrived during the failed write.
+    batch.insert(batch.end(), std::make_move_iterator(buffer_.begin()),
+                 std::make_move_iterator(buffer_.end()));
+    buffer_ = std::move(batch);
+    if (buffer_.size() > options_.max_buffered) {
+      const size_t excess = buffer_.size() - options_.max_buffered;
+      buffer_.erase(buffer_.begin(),
+                    buffer_.begin() + static_cast<std::ptrdiff_t>(excess));
+      stats_.candles_dropped += static_cast<int64_t>(excess);
+      common::LogError("candle buffer full; dropped the oldest candles",
+                       {{"dropped", static_cast<int64_t>(excess)}});
+    }
+    return false;
+  }
+}
+
+std::optional<Candle> CandleRecorder::OpenCandle(std::string_view pair) const {
+  std::lock_guard lock(mu_);
+  return aggregator_.OpenCandle(pair);
+}
+
+std::vector<Candle> CandleRecorder::UnpersistedCandles(
+    std::string_view pair) const {
+  std::lock_guard lock(mu_);
+  std::vector<Candle> candles;
+  for (const SourcedCandle& entry : buffer_) {
+    if (entry.candle.symbol == pair) candles.push_back(entry.candle);
+  }
+  if (auto open = aggregator_.OpenCandle(pair)) candles.push_back(*open);
+  std::stable_sort(candles.begin(), candles.end(),
+                   [](const Candle& a, const Candle& b) {
+                     return a.open_time_ms < b.open_time_ms;
+                   });
+  return candles;
+}
+
+CandleRecorderStats CandleRecorder::stats() const {
+  std::lock_guard lock(mu_);
+  CandleRecorderStats stats = stats_;
+  stats.buffered = buffer_.size();
+  return stats;
+}
+
+void CandleRecorder::Start() {
+  std::lock_guard lock(thread_mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { FlushLoop(); });
+}
+
+void CandleRecorder::Stop() {
+  {
+    std::lock_guard lock(thread_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  Flush();
+}
+
+void CandleRecorder::FlushLoop() {
+  std::unique_lock lock(thread_mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.flush_interval);
+    if (stopping_) break;
+    lock.unlock();
+    Flush();
+    lock.lock();
+  }
+}
+
+}  // namespace cryptotracker::pricing::market

@@ -1,0 +1,156 @@
+#include "services/pricing-service/market/candle_recorder.h"
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace cryptotracker::pricing::market {
+namespace {
+
+Decimal D(const char* text) { return *Decimal::Parse(text); }
+
+constexpr int64_t kMinute0 = 1'700'000'040'000;  // a minute boundary
+
+class FakeStore : public CandleStore {
+ public:
+  void UpsertCandles(const std::vector<SourcedCandle>& candles) override {
+    std::lock_guard lock(mu);
+    if (fail) throw std::runtime_error("database is down");
+    batches.push_back(candles);
+  }
+  std::mutex mu;
+  bool fail = false;
+  std::vector<std::vector<SourcedCandle>> batches;
+};
+
+class CandleRecorderTest : public ::testing::Test {
+ protected:
+  CandleRecorderTest()
+      : recorder_(store_, {"BTCUSDT"},
+                  {.flush_interval = std::chrono::hours(1),
+                   .max_buffered = 3,
+                   .clock = [this] { return now_ms_.load(); }}) {}
+
+  void Trade(int64_t time_ms, const char* price) {
+    recorder_.OnTick({"BTCUSDT", D(price), D("2"), time_ms, std::nullopt},
+                     "binance");
+  }
+
+  std::atomic<int64_t> now_ms_{kMinute0};
+  FakeStore store_;
+  CandleRecorder recorder_;
+};
+
+TEST_F(CandleRecorderTest, FlushWritesOnlyClosedMinutes) {
+  Trade(kMinute0 + 1'000, "100");
+  Trade(kMinute0 + 2'000, "105");
+  ASSERT_TRUE(recorder_.Flush());
+  EXPECT_TRUE(store_.batches.empty());  // the minute is still open
+  const auto open = recorder_.OpenCandle("BTCUSDT");
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->close, D("105"));
+  EXPECT_FALSE(open->closed);
+
+  now_ms_ = kMinute0 + 60'000 + 2'000;  // minute end plus the close grace
+  ASSERT_TRUE(recorder_.Flush());
+  ASSERT_EQ(store_.batches.size(), 1u);
+  ASSERT_EQ(store_.batches[0].size(), 1u);
+  const SourcedCandle& written = store_.batches[0][0];
+  EXPECT_EQ(written.source, "binance:trades");
+  EXPECT_TRUE(written.candle.closed);
+  EXPECT_EQ(written.candle.open, D("100"));
+  EXPECT_EQ(written.candle.high, D("105"));
+  EXPECT_EQ(written.candle.volume, D("4"));
+  EXPECT_EQ(written.candle.quote_volume, D("410"));
+  EXPECT_EQ(recorder_.stats().candles_written, 1);
+}
+
+TEST_F(CandleRecorderTest, FailedFlushKeepsCandlesForTheNextOne) {
+  Trade(kMinute0 + 1'000, "100");
+  Trade(kMinute0 + 61'000, "101");  // closes the first minute
+  store_.fail = true;
+  EXPECT_FALSE(recorder_.Flush());
+  EXPECT_EQ(recorder_.stats().buffered, 1u);
+  EXPECT_EQ(recorder_.stats().flush_failures, 1);
+  store_.fail = false;
+  EXPECT_TRUE(recorder_.Flush());
+  ASSERT_EQ(store_.batches.size(), 1u);
+  EXPECT_EQ(store_.batches[0][0].candle.open_time_ms, kMinute0);
+  EXPECT_EQ(recorder_.stats().buffered, 0u);
+}
+
+TEST_F(CandleRecorderTest, BufferIsBoundedAndDropsTheOldest) {
+  store_.fail = true;
+  for (int minute = 0; minute < 6; ++minute) {
+    Candle candle;
+    candle.symbol = "BTCUSDT";
+    candle.open_time_ms = kMinute0 + minute * 60'000;
+    candle.open = candle.high = candle.low = candle.close = D("1");
+    candle.closed = true;
+    recorder_.OnClosedCandle(candle, "binance");
+  }
+  EXPECT_FALSE(recorder_.Flush());
+  EXPECT_EQ(recorder_.stats().buffered, 3u);
+  EXPECT_EQ(recorder_.stats().candles_dropped, 3);
+  store_.fail = false;
+  ASSERT_TRUE(recorder_.Flush());
+  ASSERT_EQ(store_.batches[0].size(), 3u);
+  EXPECT_EQ(store_.batches[0][0].candle.open_time_ms, kMinute0 + 3 * 60'000);
+  EXPECT_EQ(store_.batches[0][0].source, "binance:klines");
+}
+
+TEST_F(CandleRecorderTest, IgnoresUntrackedPairsOpenKlinesAndLateTicks) {
+  recorder_.OnTick({"ETHUSDT", D("1"), D("1"), kMinute0, std::nullopt},
+                   "binance");
+  Candle open_kline;
+  open_kline.symbol = "BTCUSDT";
+  open_kline.open_time_ms = kMinute0;
+  open_kline.open = open_kline.high = open_kline.low = open_kline.close =
+      D("1");
+  open_kline.closed = false;
+  recorder_.OnClosedCandle(open_kline, "binance");
+  Trade(kMinute0 + 61'000, "100");
+  Trade(kMinute0 + 1'000, "99");  // its minute is behind the open one
+  const CandleRecorderStats stats = recorder_.stats();
+  EXPECT_EQ(stats.unknown_pair, 1);
+  EXPECT_EQ(stats.ticks_accepted, 1);
+  EXPECT_EQ(stats.ticks_rejected, 1);
+  EXPECT_EQ(stats.buffered, 0u);
+}
+
+TEST_F(CandleRecorderTest, StopFlushesClosedCandlesButNotTheOpenMinute) {
+  Trade(kMinute0 + 1'000, "100");
+  Trade(kMinute0 + 61'000, "101");
+  recorder_.Start();
+  recorder_.Stop();
+  ASSERT_EQ(store_.batches.size(), 1u);
+  ASSERT_EQ(store_.batches[0].size(), 1u);
+  EXPECT_EQ(store_.batches[0][0].candle.open_time_ms, kMinute0);
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::market
+
+namespace cryptotracker::pricing::market {
+namespace {
+
+TEST_F(CandleRecorderTest, UnpersistedCandlesShowClosedAndOpenMinutes) {
+  Trade(kMinute0 + 1'000, "100");
+  Trade(kMinute0 + 61'000, "101");
+  const std::vector<Candle> candles = recorder_.UnpersistedCandles("BTCUSDT");
+  ASSERT_EQ(candles.size(), 2u);
+  EXPECT_TRUE(candles[0].closed);
+  EXPECT_EQ(candles[0].open_time_ms, kMinute0);
+  EXPECT_FALSE(candles[1].closed);
+  EXPECT_EQ(candles[1].close, D("101"));
+  EXPECT_TRUE(recorder_.UnpersistedCandles("ETHUSDT").empty());
+  now_ms_ = kMinute0 + 10 * 60'000;
+  ASSERT_TRUE(recorder_.Flush());
+  EXPECT_TRUE(recorder_.UnpersistedCandles("BTCUSDT").empty());
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::market

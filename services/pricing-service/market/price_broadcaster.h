@@ -1,0 +1,49 @@
+// Fan-out of "asset N changed" notifications to stream subscribers.
+//
+// Notifications carry only the asset's index, never the price: subscribers
+// read the newest state when they actually write (see ConflatingOutbox), so
+// a burst of updates costs a slow subscriber one message, not a queue.
+#ifndef CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_
+#define CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <vector>
+
+namespace cryptotracker::pricing::market {
+
+class PriceSubscriber {
+ public:
+  virtual ~PriceSubscriber() = default;
+  // Called on the publishing thread; must not block (no I/O, no waiting for
+  // the client). May be called concurrently with itself.
+  virtual void OnAssetUpdated(size_t asset_index) = 0;
+};
+
+class PriceBroadcaster {
+ public:
+  void Subscribe(std::shared_ptr<PriceSubscriber> subscriber);
+  // After this returns, `subscriber` receives no further calls that start
+  // later; calls already under way may still finish (the broadcaster's
+  // shared_ptr kept the subscriber alive for them).
+  void Unsubscribe(const PriceSubscriber* subscriber);
+
+  // Notifies every subscriber.
+  void Publish(size_t asset_index) const;
+
+  // Runs `fn` for every subscriber (e.g. for heartbeats). `fn` must not call
+  // Subscribe or Unsubscribe.
+  void ForEach(const std::function<void(PriceSubscriber&)>& fn) const;
+
+  size_t subscriber_count() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::vector<std::shared_ptr<PriceSubscriber>> subscribers_;
+};
+
+}  // namespace cryptotracker::pricing::market
+
+#endif  // CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_

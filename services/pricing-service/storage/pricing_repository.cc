@@ -1,0 +1,400 @@
+#include "services/pricing-service/storage/pricing_repository.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "services/common/logging.h"
+
+namespace cryptotracker::pricing::storage {
+namespace {
+
+// A bigint parameter of milliseconds since the epoch as a timestamptz.
+#define PRICING_TS(n) \
+  "('epoch'::timestamptz + $" #n "::bigint * interval '1 millisecond')"
+
+constexpr const char* kCandleColumns =
+    "(extract(epoch from open_time) * 1000)::bigint, open::text, high::text, "
+    "low::text, close::text, volume::text, quote_volume::text, trade_count";
+
+struct Month {
+  int year = 1970;
+  unsigned month = 1;  // 1..12
+
+  int64_t Index() const { return int64_t{year} * 12 + (month - 1); }
+  static Month FromIndex(int64_t index) {
+    return {static_cast<int>(index / 12),
+            static_cast<unsigned>(index % 12) + 1};
+  }
+  static Month Containing(int64_t time_ms) {
+    using namespace std::chrono;
+    const sys_days day =
+        floor<days>(sys_time<milliseconds>(milliseconds(time_ms)));
+    const year_month_day ymd{day};
+    return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month())};
+  }
+  int64_t StartMs() const {
+    using namespace std::chrono;
+    const sys_days day{std::chrono::year{year} / std::chrono::month{month} / 1};
+    return duration_cast<milliseconds>(day.time_since_epoch()).count();
+  }
+  Month Next() const { return FromIndex(Index() + 1); }
+  std::string PartitionName() const {
+    char name[32];
+    std::snprintf(name, sizeof(name), "candles_p%04d%02u", year, month);
+    return name;
+  }
+  // "YYYY-MM-01 00:00:00+00"
+  std::string StartLiteral() const {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%04d-%02u-01 00:00:00+00", year, month);
+    return text;
+  }
+};
+
+Decimal ParseStoredDecimal(const pqxx::field& field) {
+  absl::StatusOr<Decimal> value = Decimal::Parse(field.c_str());
+  if (!value.ok()) {
+    // The schema only admits numbers written by this code; anything else is
+    // corruption, not input.
+    throw std::runtime_error("unreadable numeric in candles." +
+                             std::string(field.name()));
+  }
+  return *value;
+}
+
+Candle CandleFromRow(const pqxx::row& row, const std::string& pair,
+                     Interval interval) {
+  Candle candle;
+  candle.symbol = pair;
+  candle.interval = interval;
+  candle.open_time_ms = row[0].as<int64_t>();
+  candle.open = ParseStoredDecimal(row[1]);
+  candle.high = ParseStoredDecimal(row[2]);
+  candle.low = ParseStoredDecimal(row[3]);
+  candle.close = ParseStoredDecimal(row[4]);
+  candle.volume = ParseStoredDecimal(row[5]);
+  candle.quote_volume = ParseStoredDecimal(row[6]);
+  candle.trade_count = row[7].as<int64_t>();
+  candle.closed = true;
+  return candle;
+}
+
+// PostgreSQL interval text of a candle width, for date_bin.
+const char* PgIntervalText(Interval interval) {
+  switch (interval) {
+    case Interval::k1m:
+      return "1 minute";
+    case Interval::k5m:
+      return "5 minutes";
+    case Interval::k15m:
+      return "15 minutes";
+    case Interval::k1h:
+      return "1 hour";
+    case Interval::k4h:
+      return "4 hours";
+    case Interval::k1d:
+      return "1 day";
+  }
+  return "1 minute";
+}
+
+}  // namespace
+
+std::string PartitionNameFor(int64_t time_ms) {
+  return Month::Containing(time_ms).PartitionName();
+}
+
+PricingRepository::PricingRepository(common::ConnectionPool& pool)
+    : pool_(pool) {}
+
+std::vector<AssetRecord> PricingRepository::ListAssets() {
+  return pool_.WithReadOnly([](pqxx::read_transaction& tx) {
+    const pqxx::result rows = tx.exec(
+        "SELECT symbol, name, coalesce(rank, 0), exchange, pair, coingecko_id, "
+        "coalesce(market_cap_usd::text, ''), "
+        "coalesce(circulating_supply::text, ''), price_decimals, "
+        "quantity_decimals, logo_url, website_url, description, "
+        "array_to_string(categories, ','), "
+        "(extract(epoch from update_time) * 1000)::bigint "
+        "FROM assets WHERE enabled "
+        "ORDER BY rank IS NULL, rank, symbol");
+    std::vector<AssetRecord> assets;
+    assets.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+      AssetRecord asset;
+      asset.symbol = row[0].as<std::string>();
+      asset.name = row[1].as<std::string>();
+      asset.rank = row[2].as<int32_t>();
+      asset.exchange = row[3].as<std::string>();
+      asset.pair = row[4].as<std::string>();
+      asset.coingecko_id = row[5].as<std::string>();
+      asset.market_cap_usd = row[6].as<std::string>();
+      asset.circulating_supply = row[7].as<std::string>();
+      asset.price_decimals = row[8].as<int32_t>();
+      asset.quantity_decimals = row[9].as<int32_t>();
+      asset.logo_url = row[10].as<std::string>();
+      asset.website_url = row[11].as<std::string>();
+      asset.description = row[12].as<std::string>();
+      const std::string categories = row[13].as<std::string>();
+      size_t start = 0;
+      while (start < categories.size()) {
+        size_t end = categories.find(',', start);
+        if (end == std::string::npos) end = categories.size();
+        if (end > start) {
+          asset.categories.push_back(categories.substr(start, end - start));
+        }
+        start = end + 1;
+      }
+      asset.update_time_ms = row[14].as<int64_t>();
+      assets.push_back(std::move(asset));
+    }
+    return assets;
+  });
+}
+
+void PricingRepository::EnsurePartitions(int64_t from_ms, int64_t to_ms) {
+  if (to_ms < from_ms) std::swap(from_ms, to_ms);
+  const int64_t first = Month::Containing(from_ms).Index();
+  const int64_t last = Month::Containing(to_ms).Index();
+  std::vector<Month> missing;
+  {
+    std::lock_guard lock(partitions_mu_);
+    for (int64_t index = first; index <= last; ++index) {
+      if (!known_months_.contains(index)) {
+        missing.push_back(Month::FromIndex(index));
+      }
+    }
+  }
+  if (missing.empty()) return;
+  pool_.WithTransaction([&](pqxx::work& tx) {
+    // Two processes (the service and a backfill job) may create the same
+    // month at once; IF NOT EXISTS alone does not make that safe.
+    tx.exec(
+        "SELECT pg_advisory_xact_lock(hashtext('pricing.candles.partitions'))");
+    for (const Month& month : missing) {
+      // Identifiers and bounds cannot be bound as parameters; both are
+      // formatted from integers above.
+      tx.exec("CREATE TABLE IF NOT EXISTS " + month.PartitionName() +
+              " PARTITION OF candles FOR VALUES FROM ('" +
+              month.StartLiteral() + "') TO ('" + month.Next().StartLiteral() +
+              "')");
+    }
+  });
+  std::lock_guard lock(partitions_mu_);
+  for (const Month& month : missing) known_months_.insert(month.Index());
+}
+
+std::vector<std::string> PricingRepository::ListPartitions() {
+  return pool_.WithReadOnly([](pqxx::read_transaction& tx) {
+    const pqxx::result rows = tx.exec(
+        "SELECT child.relname FROM pg_inherits i "
+        "JOIN pg_class child ON child.oid = i.inhrelid "
+        "WHERE i.inhparent = 'candles'::regclass ORDER BY child.relname");
+    std::vector<std::string> names;
+    for (const pqxx::row& row : rows) names.push_back(row[0].as<std::string>());
+    return names;
+  });
+}
+
+void PricingRepository::UpsertCandles(
+    const std::vector<market::SourcedCandle>& candles) {
+  if (candles.empty()) return;
+  // The last candle of each key wins; a statement may not update one row
+  // twice, so duplicates never reach the INSERT.
+  absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>, size_t> last;
+  int64_t min_time = candles.front().candle.open_time_ms;
+  int64_t max_time = min_time;
+  for (size_t i = 0; i < candles.size(); ++i) {
+    const Candle& c = candles[i].candle;
+    last[{c.symbol, c.interval, c.open_time_ms}] = i;
+    min_time = std::min(min_time, c.open_time_ms);
+    max_time = std::max(max_time, c.open_time_ms);
+  }
+  EnsurePartitions(min_time, max_time);
+
+  try {
+    WriteBatch(candles, last);
+  } catch (const pqxx::sql_error&) {
+    // Another process (the rollup job's retention) may have dropped a
+    // month this cache believes exists; forget the cache so that the next
+    // attempt re-creates what is missing.
+    std::lock_guard lock(partitions_mu_);
+    known_months_.clear();
+    throw;
+  }
+}
+
+void PricingRepository::WriteBatch(
+    const std::vector<market::SourcedCandle>& candles,
+    const absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>,
+                              size_t>& last) {
+  pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec(
+        "CREATE TEMP TABLE candles_staging ("
+        " pair text, interval_name text, open_time_ms bigint, open numeric,"
+        " high numeric, low numeric, close numeric, volume numeric,"
+        " quote_volume numeric, trade_count bigint, source text"
+        ") ON COMMIT DROP");
+    {
+      pqxx::stream_to copy(
+          tx, "candles_staging",
+          std::vector<std::string>{"pair", "interval_name", "open_time_ms",
+                                   "open", "high", "low", "close", "volume",
+                                   "quote_volume", "trade_count", "source"});
+      for (size_t i = 0; i < candles.size(); ++i) {
+        const Candle& c = candles[i].candle;
+        if (last.at({c.symbol, c.interval, c.open_time_ms}) != i) continue;
+        copy << std::make_tuple(
+            c.symbol, std::string(IntervalName(c.interval)), c.open_time_ms,
+            c.open.ToString(), c.high.ToString(), c.low.ToString(),
+            c.close.ToString(), c.volume.ToString(), c.quote_volume.ToString(),
+            c.trade_count, candles[i].source);
+      }
+      copy.complete();
+    }
+    tx.exec(
+        "INSERT INTO candles AS c (pair, interval_name, open_time, open, high,"
+        " low, close, volume, quote_volume, trade_count, source) "
+        "SELECT pair, interval_name,"
+        " 'epoch'::timestamptz + open_time_ms * interval '1 millisecond',"
+        " open, high, low, close, volume, quote_volume, trade_count, source "
+        "FROM candles_staging "
+        "ON CONFLICT (pair, interval_name, open_time) DO UPDATE SET"
+        " open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,"
+        " close = EXCLUDED.close, volume = EXCLUDED.volume,"
+        " quote_volume = EXCLUDED.quote_volume,"
+        " trade_count = EXCLUDED.trade_count, source = EXCLUDED.source,"
+        " updated_at = now() "
+        "WHERE (c.source NOT LIKE '%:klines' OR EXCLUDED.source LIKE "
+        "'%:klines')"
+        " AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
+        " c.trade_count, c.source) IS DISTINCT FROM (EXCLUDED.open,"
+        " EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
+        " EXCLUDED.quote_volume, EXCLUDED.trade_count, EXCLUDED.source)");
+  });
+}
+
+std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
+                                                    Interval interval,
+                                                    int64_t from_ms,
+                                                    int64_t to_ms, int limit,
+                                                    bool newest) {
+  if (limit <= 0 || to_ms <= from_ms) return {};
+  const std::string sql =
+      std::string("SELECT ") + kCandleColumns +
+      " FROM candles WHERE pair = $1 AND interval_name = $2"
+      " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(4) +
+      (newest ? " ORDER BY open_time DESC" : " ORDER BY open_time ASC") +
+      " LIMIT $5";
+  return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
+    const pqxx::result rows = tx.exec_params(
+        sql, pair, std::string(IntervalName(interval)), from_ms, to_ms, limit);
+    std::vector<Candle> candles;
+    candles.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+      candles.push_back(CandleFromRow(row, pair, interval));
+    }
+    if (newest) std::reverse(candles.begin(), candles.end());
+    return candles;
+  });
+}
+
+std::optional<int64_t> PricingRepository::LatestOpenTime(
+    const std::string& pair, Interval interval) {
+  return pool_.WithReadOnly(
+      [&](pqxx::read_transaction& tx) -> std::optional<int64_t> {
+        const pqxx::row row = tx.exec_params1(
+            "SELECT (extract(epoch from max(open_time)) * 1000)::bigint "
+            "FROM candles WHERE pair = $1 AND interval_name = $2",
+            pair, std::string(IntervalName(interval)));
+        if (row[0].is_null()) return std::nullopt;
+        return row[0].as<int64_t>();
+      });
+}
+
+int64_t PricingRepository::MaterializeRollups(Interval target, int64_t from_ms,
+                                              int64_t to_ms) {
+  if (target == Interval::k1m) {
+    throw std::invalid_argument("one-minute candles are not a roll-up");
+  }
+  const int64_t from = AlignToInterval(from_ms, target);
+  const int64_t to = AlignToInterval(to_ms, target);
+  if (to <= from) return 0;
+  return pool_.WithTransaction([&](pqxx::work& tx) -> int64_t {
+    // Buckets are aligned to the Unix epoch, a UTC midnight, exactly like
+    // AlignToInterval; open and close are the first and last minute's.
+    const pqxx::result result = tx.exec_params(
+        "INSERT INTO candles AS c (pair, interval_name, open_time, open, high,"
+        " low, close, volume, quote_volume, trade_count, source) "
+        "SELECT pair, $1, bucket,"
+        " (array_agg(open ORDER BY open_time))[1], max(high), min(low),"
+        " (array_agg(close ORDER BY open_time DESC))[1], sum(volume),"
+        " sum(quote_volume), sum(trade_count), 'rollup' "
+        "FROM (SELECT m.*, date_bin($2::interval, m.open_time,"
+        "  'epoch'::timestamptz) AS bucket FROM candles m"
+        "  WHERE m.interval_name = '1m' AND m.open_time >= " PRICING_TS(3)
+        "  AND m.open_time < " PRICING_TS(4) ") minutes "
+        "GROUP BY pair, bucket "
+        "ON CONFLICT (pair, interval_name, open_time) DO UPDATE SET"
+        " open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,"
+        " close = EXCLUDED.close, volume = EXCLUDED.volume,"
+        " quote_volume = EXCLUDED.quote_volume,"
+        " trade_count = EXCLUDED.trade_count, source = EXCLUDED.source,"
+        " updated_at = now() "
+        "WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
+        " c.trade_count) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high,"
+        " EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
+        " EXCLUDED.quote_volume, EXCLUDED.trade_count)",
+        std::string(IntervalName(target)), std::string(PgIntervalText(target)),
+        from, to);
+    return static_cast<int64_t>(result.affected_rows());
+  });
+}
+
+RetentionResult PricingRepository::ApplyRetention(int64_t one_minute_cutoff_ms,
+                                                  int64_t rollup_cutoff_ms) {
+  RetentionResult outcome;
+  outcome.one_minute_deleted = pool_.WithTransaction([&](pqxx::work& tx) {
+    const pqxx::result result = tx.exec_params(
+        "DELETE FROM candles WHERE interval_name = '1m'"
+        " AND open_time < " PRICING_TS(1),
+        one_minute_cutoff_ms);
+    return static_cast<int64_t>(result.affected_rows());
+  });
+
+  static const std::regex kPartitionName("candles_p([0-9]{4})([0-9]{2})");
+  std::vector<std::pair<std::string, Month>> expired;
+  for (const std::string& name : ListPartitions()) {
+    std::smatch match;
+    if (!std::regex_match(name, match, kPartitionName)) continue;
+    const Month month{std::stoi(match[1]),
+                      static_cast<unsigned>(std::stoi(match[2]))};
+    if (month.month < 1 || month.month > 12) continue;
+    if (month.Next().StartMs() <= rollup_cutoff_ms) {
+      expired.emplace_back(name, month);
+    }
+  }
+  if (expired.empty()) return outcome;
+  pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec(
+        "SELECT pg_advisory_xact_lock(hashtext('pricing.candles.partitions'))");
+    for (const auto& [name, month] : expired) {
+      // `name` matched candles_pNNNNNN above: safe as an identifier.
+      tx.exec("DROP TABLE IF EXISTS " + name);
+    }
+  });
+  std::lock_guard lock(partitions_mu_);
+  for (const auto& [name, month] : expired) {
+    known_months_.erase(month.Index());
+    outcome.partitions_dropped.push_back(name);
+  }
+  return outcome;
+}
+
+}  // namespace cryptotracker::pricing::storage

@@ -1,0 +1,119 @@
+// Every SQL statement of pricing-service. Statements are parameterised; the
+// only SQL assembled from text are partition DDL statements (PostgreSQL
+// cannot bind identifiers or partition bounds), and those are built from
+// integers this code computes, never from input.
+//
+// The repository holds no state besides the pool and a cache of partitions
+// known to exist, so it is safe to share across threads.
+#ifndef CRYPTOTRACKER_PRICING_STORAGE_PRICING_REPOSITORY_H_
+#define CRYPTOTRACKER_PRICING_STORAGE_PRICING_REPOSITORY_H_
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "services/common/db.h"
+#include "services/pricing-service/domain/candles.h"
+#include "services/pricing-service/domain/interval.h"
+#include "services/pricing-service/market/candle_recorder.h"
+
+namespace cryptotracker::pricing::storage {
+
+// A row of `assets`.
+struct AssetRecord {
+  std::string symbol;
+  std::string name;
+  // 0 when unknown.
+  int32_t rank = 0;
+  std::string exchange;
+  std::string pair;
+  std::string coingecko_id;
+  // Decimal strings; empty when unknown.
+  std::string market_cap_usd;
+  std::string circulating_supply;
+  int32_t price_decimals = 2;
+  int32_t quantity_decimals = 2;
+  std::string logo_url;
+  std::string website_url;
+  std::string description;
+  std::vector<std::string> categories;
+  int64_t update_time_ms = 0;
+};
+
+struct RetentionResult {
+  // One-minute candles deleted (older than the one-minute cutoff).
+  int64_t one_minute_deleted = 0;
+  // Monthly partitions dropped (entirely older than the roll-up cutoff).
+  std::vector<std::string> partitions_dropped;
+};
+
+class PricingRepository final : public market::CandleStore {
+ public:
+  explicit PricingRepository(common::ConnectionPool& pool);
+
+  // Enabled assets by rank (unranked last), then symbol.
+  std::vector<AssetRecord> ListAssets();
+
+  // Writes closed candles: creates the months' partitions if needed, COPYs
+  // the batch into a temporary staging table and upserts it into `candles`
+  // in one transaction. Within a batch the last candle of a (pair,
+  // interval, open time) wins. A "...:trades" candle never replaces a stored
+  // "...:klines" one. Throws on failure (nothing is written then).
+  void UpsertCandles(
+      const std::vector<market::SourcedCandle>& candles) override;
+
+  // Creates the monthly partitions covering [from_ms, to_ms] that do not
+  // exist yet. Serialised across processes with an advisory lock.
+  void EnsurePartitions(int64_t from_ms, int64_t to_ms);
+  // Names of the existing partitions, ascending.
+  std::vector<std::string> ListPartitions();
+
+  // Stored candles of `pair` and `interval` with open time in [from_ms,
+  // to_ms), ascending, at most `limit` of them: the first ones when
+  // `newest` is false, the last ones when it is true. Every stored candle is
+  // closed.
+  std::vector<Candle> QueryCandles(const std::string& pair, Interval interval,
+                                   int64_t from_ms, int64_t to_ms, int limit,
+                                   bool newest);
+
+  // Open time of the newest stored candle, if any.
+  std::optional<int64_t> LatestOpenTime(const std::string& pair,
+                                        Interval interval);
+
+  // Materialises `target` candles (5m .. 1d) of every pair from the stored
+  // one-minute candles of the buckets in [from_ms, to_ms) (both aligned down
+  // to `target`); only whole buckets, so pass a `to_ms` whose minutes have
+  // all been written. Idempotent; returns the rows inserted or changed.
+  int64_t MaterializeRollups(Interval target, int64_t from_ms, int64_t to_ms);
+
+  // Deletes one-minute candles opened before `one_minute_cutoff_ms` and
+  // drops the monthly partitions that end at or before
+  // `rollup_cutoff_ms` (taking every interval in them).
+  RetentionResult ApplyRetention(int64_t one_minute_cutoff_ms,
+                                 int64_t rollup_cutoff_ms);
+
+ private:
+  // COPY + upsert of `candles`, skipping every candle that is not the last
+  // of its key according to `last` (key -> index).
+  void WriteBatch(
+      const std::vector<market::SourcedCandle>& candles,
+      const absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>,
+                                size_t>& last);
+
+  common::ConnectionPool& pool_;
+  std::mutex partitions_mu_;
+  // Months (year * 12 + month - 1) whose partition is known to exist.
+  absl::flat_hash_set<int64_t> known_months_;
+};
+
+// "candles_pYYYYMM" of the month containing `time_ms` (UTC).
+std::string PartitionNameFor(int64_t time_ms);
+
+}  // namespace cryptotracker::pricing::storage
+
+#endif  // CRYPTOTRACKER_PRICING_STORAGE_PRICING_REPOSITORY_H_

@@ -1,0 +1,229 @@
+// Integration test: the repository against a real PostgreSQL database.
+#include "services/pricing-service/storage/pricing_repository.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/db.h"
+#include "services/common/migrations.h"
+#include "services/common/testing/pg_test_db.h"
+#include "services/pricing-service/migrations.h"
+
+namespace cryptotracker::pricing::storage {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Not;
+
+Decimal D(const char* text) { return *Decimal::Parse(text); }
+
+// 2024-01-31T23:58:00Z: two minutes before a month boundary.
+constexpr int64_t kJan31Late = 1'706'745'480'000;
+constexpr int64_t kMinute = 60'000;
+
+Candle MakeCandle(const std::string& pair, int64_t open_time_ms,
+                  const char* close, int64_t trades = 3) {
+  Candle candle;
+  candle.symbol = pair;
+  candle.interval = Interval::k1m;
+  candle.open_time_ms = open_time_ms;
+  candle.open = D("100.5");
+  candle.high = D("120.123456789012345678");
+  candle.low = D("90");
+  candle.close = D(close);
+  candle.volume = D("1.5");
+  candle.quote_volume = D("150.75");
+  candle.trade_count = trades;
+  candle.closed = true;
+  return candle;
+}
+
+class PricingRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<common::testing::PgTestDb>("pricing_repo");
+    pool_ =
+        std::make_unique<common::ConnectionPool>(db_->connection_string(), 4);
+    common::ApplyMigrations(*pool_, "pricing-service",
+                            migrations::Migrations());
+    repository_ = std::make_unique<PricingRepository>(*pool_);
+  }
+
+  void TearDown() override {
+    repository_.reset();
+    pool_.reset();
+    db_.reset();
+  }
+
+  int64_t CountRows(const std::string& interval) {
+    return pool_->WithReadOnly([&](pqxx::read_transaction& tx) {
+      return tx
+          .exec_params1("SELECT count(*) FROM candles WHERE interval_name = $1",
+                        interval)[0]
+          .as<int64_t>();
+    });
+  }
+
+  std::unique_ptr<common::testing::PgTestDb> db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  std::unique_ptr<PricingRepository> repository_;
+};
+
+TEST_F(PricingRepositoryTest, SeededCatalogueIsOrderedByRank) {
+  const std::vector<AssetRecord> assets = repository_->ListAssets();
+  ASSERT_GE(assets.size(), 20u);
+  EXPECT_EQ(assets[0].symbol, "BTC");
+  EXPECT_EQ(assets[0].pair, "BTCUSDT");
+  EXPECT_EQ(assets[0].rank, 1);
+  EXPECT_EQ(assets[0].coingecko_id, "bitcoin");
+  EXPECT_THAT(assets[0].categories, ElementsAre("layer-1"));
+  for (size_t i = 1; i < assets.size(); ++i) {
+    EXPECT_LT(assets[i - 1].rank, assets[i].rank);
+  }
+}
+
+TEST_F(PricingRepositoryTest, CopyBatchAcrossMonthsCreatesPartitions) {
+  std::vector<market::SourcedCandle> batch;
+  for (int i = 0; i < 5; ++i) {
+    batch.push_back({MakeCandle("BTCUSDT", kJan31Late + i * kMinute, "110"),
+                     "binance:trades"});
+  }
+  repository_->UpsertCandles(batch);
+  EXPECT_THAT(repository_->ListPartitions(),
+              ElementsAre("candles_p202401", "candles_p202402"));
+  const std::vector<Candle> stored = repository_->QueryCandles(
+      "BTCUSDT", Interval::k1m, 0, kJan31Late + 10 * kMinute, 100, false);
+  ASSERT_EQ(stored.size(), 5u);
+  EXPECT_EQ(stored[0], batch[0].candle);  // exact decimals round-trip
+  EXPECT_EQ(stored[4].open_time_ms, kJan31Late + 4 * kMinute);
+}
+
+TEST_F(PricingRepositoryTest, ReinsertAfterRestartNeverDoubleCounts) {
+  std::vector<market::SourcedCandle> batch = {
+      {MakeCandle("ETHUSDT", kJan31Late, "101"), "binance:trades"},
+      {MakeCandle("ETHUSDT", kJan31Late + kMinute, "102"), "binance:trades"}};
+  repository_->UpsertCandles(batch);
+  // A new process (new repository, cold partition cache) replays the same
+  // batch, with one candle corrected, plus a duplicate within the batch.
+  PricingRepository restarted(*pool_);
+  batch[1].candle.close = D("103");
+  batch.push_back({MakeCandle("ETHUSDT", kJan31Late, "104"), "binance:trades"});
+  restarted.UpsertCandles(batch);
+  EXPECT_EQ(CountRows("1m"), 2);
+  const auto stored = restarted.QueryCandles(
+      "ETHUSDT", Interval::k1m, 0, kJan31Late + kMinute * 5, 10, false);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].close, D("104"));  // last of the batch wins
+  EXPECT_EQ(stored[1].close, D("103"));
+}
+
+TEST_F(PricingRepositoryTest, TradesCandleNeverReplacesExchangeKline) {
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "111", 50), "binance:klines"}});
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "112", 40), "binance:trades"}});
+  auto stored = repository_->QueryCandles("BTCUSDT", Interval::k1m, 0,
+                                          kJan31Late + kMinute, 10, false);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].close, D("111"));
+  EXPECT_EQ(stored[0].trade_count, 50);
+  // A newer exchange kline does replace it.
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "113", 51), "binance:klines"}});
+  stored = repository_->QueryCandles("BTCUSDT", Interval::k1m, 0,
+                                     kJan31Late + kMinute, 10, false);
+  EXPECT_EQ(stored[0].close, D("113"));
+}
+
+TEST_F(PricingRepositoryTest, RangeQueriesHonourBoundsLimitAndDirection) {
+  std::vector<market::SourcedCandle> batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back({MakeCandle("BTCUSDT", kJan31Late + i * kMinute, "110"),
+                     "binance:trades"});
+  }
+  batch.push_back({MakeCandle("ETHUSDT", kJan31Late, "110"), "binance:trades"});
+  repository_->UpsertCandles(batch);
+  const int64_t from = kJan31Late + 2 * kMinute;
+  const int64_t to = kJan31Late + 8 * kMinute;  // exclusive
+  auto first =
+      repository_->QueryCandles("BTCUSDT", Interval::k1m, from, to, 3, false);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].open_time_ms, from);
+  EXPECT_EQ(first[2].open_time_ms, from + 2 * kMinute);
+  auto last =
+      repository_->QueryCandles("BTCUSDT", Interval::k1m, from, to, 3, true);
+  ASSERT_EQ(last.size(), 3u);
+  EXPECT_EQ(last[0].open_time_ms, to - 3 * kMinute);  // ascending order
+  EXPECT_EQ(last[2].open_time_ms, to - kMinute);
+  EXPECT_EQ(repository_->LatestOpenTime("BTCUSDT", Interval::k1m),
+            kJan31Late + 9 * kMinute);
+  EXPECT_EQ(repository_->LatestOpenTime("BTCUSDT", Interval::k1h),
+            std::nullopt);
+  EXPECT_TRUE(
+      repository_->QueryCandles("XRPUSDT", Interval::k1m, 0, to, 3, false)
+          .empty());
+}
+
+TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
+  // 2024-02-01T00:00Z .. 00:29Z, varying prices.
+  const int64_t start = kJan31Late + 2 * kMinute;
+  std::vector<market::SourcedCandle> batch;
+  std::vector<Candle> minutes;
+  for (int i = 0; i < 30; ++i) {
+    Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
+    c.open = Decimal::FromInteger(95 + i % 7);
+    c.close = Decimal::FromInteger(91 + i % 11);
+    c.high = Decimal::FromInteger(130 + i);
+    c.low = Decimal::FromInteger(80 - i);
+    minutes.push_back(c);
+    batch.push_back({c, "binance:trades"});
+  }
+  repository_->UpsertCandles(batch);
+  const int64_t end = start + 30 * kMinute;
+  EXPECT_EQ(repository_->MaterializeRollups(Interval::k15m, start, end), 2);
+  EXPECT_EQ(repository_->MaterializeRollups(Interval::k15m, start, end), 0);
+  const auto stored = repository_->QueryCandles("SOLUSDT", Interval::k15m,
+                                                start, end, 10, false);
+  auto expected = RollUp(minutes, Interval::k15m);
+  ASSERT_TRUE(expected.ok());
+  ASSERT_EQ(stored.size(), expected->size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(stored[i], (*expected)[i]) << "bucket " << i;
+  }
+  // Only whole buckets: an hour that has not ended is not materialised.
+  EXPECT_EQ(repository_->MaterializeRollups(Interval::k1h, start, end), 0);
+}
+
+TEST_F(PricingRepositoryTest, RetentionDeletesOldMinutesAndDropsOldMonths) {
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"},
+       {MakeCandle("BTCUSDT", kJan31Late + 5 * kMinute, "110"),
+        "binance:trades"}});
+  ASSERT_GT(repository_->MaterializeRollups(Interval::k5m, kJan31Late,
+                                            kJan31Late + 10 * kMinute),
+            0);
+  const int64_t five_minute_rows = CountRows("5m");
+  // Keep minutes from February on; keep every month's roll-ups.
+  RetentionResult result =
+      repository_->ApplyRetention(kJan31Late + 2 * kMinute, 0);
+  EXPECT_EQ(result.one_minute_deleted, 1);
+  EXPECT_TRUE(result.partitions_dropped.empty());
+  EXPECT_EQ(CountRows("1m"), 1);
+  EXPECT_EQ(CountRows("5m"), five_minute_rows);
+  // Now expire January entirely (its month ends at the cutoff).
+  result = repository_->ApplyRetention(0, kJan31Late + 2 * kMinute);
+  EXPECT_THAT(result.partitions_dropped, ElementsAre("candles_p202401"));
+  EXPECT_THAT(repository_->ListPartitions(), Not(Contains("candles_p202401")));
+  EXPECT_EQ(CountRows("1m"), 1);  // February's row survives
+  // Writing into the dropped month again recreates its partition.
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"}});
+  EXPECT_EQ(CountRows("1m"), 2);
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::storage

@@ -1,0 +1,261 @@
+#include "testing/exchange-sim/market_model.h"
+
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "testing/exchange-sim/wire_format.h"
+
+namespace cryptotracker::exchange_sim {
+namespace {
+
+// 2025-03-10T12:00:00Z, after the anchor; and a minute in 2023, before it.
+constexpr int64_t kAfterAnchorMs = 1'741'608'000'000;
+constexpr int64_t kBeforeAnchorMs = 1'690'000'020'000;
+
+int Asset(const MarketModel& model, const char* pair) {
+  const int index = model.FindPair(pair);
+  EXPECT_GE(index, 0) << pair;
+  return index;
+}
+
+TEST(MarketModelTest, DefaultAssetsCoverTopCoinsAndEuro) {
+  const MarketModel model(1, 64);
+  for (const char* pair :
+       {"BTCUSDT",   "ETHUSDT", "BNBUSDT", "SOLUSDT",  "XRPUSDT", "ADAUSDT",
+        "DOGEUSDT",  "TRXUSDT", "TONUSDT", "AVAXUSDT", "DOTUSDT", "LINKUSDT",
+        "MATICUSDT", "LTCUSDT", "BCHUSDT", "SHIBUSDT", "XLMUSDT", "UNIUSDT",
+        "ATOMUSDT",  "ETCUSDT", "EURUSDT"}) {
+    EXPECT_GE(model.FindPair(pair), 0) << pair;
+  }
+  EXPECT_EQ(model.FindPair("NOPEUSDT"), -1);
+  EXPECT_EQ(model.FindCoinGeckoId("bitcoin"), model.FindPair("BTCUSDT"));
+}
+
+TEST(MarketModelTest, RejectsTradeCountsThatAreNotPowersOfTwo) {
+  EXPECT_THROW(MarketModel(1, 60), std::invalid_argument);
+  EXPECT_THROW(MarketModel(1, 0), std::invalid_argument);
+  EXPECT_THROW(MarketModel(1, 8192), std::invalid_argument);
+}
+
+TEST(MarketModelTest, TradesPerMinuteForRateRoundsToPowersOfTwo) {
+  EXPECT_EQ(MarketModel::TradesPerMinuteForRate(1.0), 64);     // 60 -> 64
+  EXPECT_EQ(MarketModel::TradesPerMinuteForRate(20.0), 1024);  // 1200
+  EXPECT_EQ(MarketModel::TradesPerMinuteForRate(0.0), 1);
+  EXPECT_EQ(MarketModel::TradesPerMinuteForRate(1000.0), 4096);
+}
+
+TEST(MarketModelTest, PriceAtAnchorIsTheStartPrice) {
+  const MarketModel model(7, 64);
+  for (int i = 0; i < static_cast<int>(model.assets().size()); ++i) {
+    EXPECT_DOUBLE_EQ(model.PriceAtGridStep(i, 0), model.asset(i).start_price);
+  }
+}
+
+TEST(MarketModelTest, SameSeedSameTradesDifferentSeedDifferentPrices) {
+  const MarketModel a(42, 64);
+  const MarketModel b(42, 64);
+  const MarketModel c(43, 64);
+  const int btc = Asset(a, "BTCUSDT");
+  const std::vector<Trade> first = a.TradesInMinute(btc, kAfterAnchorMs);
+  const std::vector<Trade> second = b.TradesInMinute(btc, kAfterAnchorMs);
+  const std::vector<Trade> other = c.TradesInMinute(btc, kAfterAnchorMs);
+  ASSERT_EQ(first.size(), 64u);
+  ASSERT_EQ(second.size(), 64u);
+  int differing = 0;
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].id, second[i].id);
+    EXPECT_EQ(first[i].time_ms, second[i].time_ms);
+    EXPECT_EQ(first[i].price_ticks, second[i].price_ticks);
+    EXPECT_EQ(first[i].quantity_units, second[i].quantity_units);
+    EXPECT_EQ(first[i].buyer_is_maker, second[i].buyer_is_maker);
+    if (first[i].price_ticks != other[i].price_ticks) ++differing;
+  }
+  EXPECT_GT(differing, 32);
+}
+
+TEST(MarketModelTest, TradesAreOrderedInsideTheirMinuteWithGrowingIds) {
+  const MarketModel model(3, 256);
+  const int eth = Asset(model, "ETHUSDT");
+  int64_t last_id = 0;
+  int64_t last_time = 0;
+  for (int64_t minute = kAfterAnchorMs; minute < kAfterAnchorMs + 5 * 60'000;
+       minute += 60'000) {
+    const std::vector<Trade> trades = model.TradesInMinute(eth, minute);
+    ASSERT_EQ(trades.size(), 256u);
+    for (const Trade& trade : trades) {
+      EXPECT_GT(trade.id, last_id);
+      EXPECT_GE(trade.time_ms, minute);
+      EXPECT_LT(trade.time_ms, minute + 60'000);
+      EXPECT_GT(trade.time_ms, last_time);
+      EXPECT_GT(trade.price_ticks, 0);
+      EXPECT_GT(trade.quantity_units, 0);
+      last_id = trade.id;
+      last_time = trade.time_ms;
+    }
+  }
+  EXPECT_TRUE(model.TradesInMinute(eth, kFirstKlineMs - 60'000).empty());
+  EXPECT_TRUE(model.TradesInMinute(eth, kAfterAnchorMs + 1).empty());
+}
+
+// Random access (descending the bridge tree to one grid point) and the
+// minute refinement used for trades must give the same path, on both sides
+// of the anchor: this is what makes history and live data agree.
+TEST(MarketModelTest, TradePricesMatchRandomAccessPath) {
+  const MarketModel model(11, 16);
+  const int sol = Asset(model, "SOLUSDT");
+  const double scale = std::pow(10.0, model.asset(sol).price_decimals);
+  for (int64_t minute :
+       {kAfterAnchorMs, kBeforeAnchorMs, kAnchorMs, kAnchorMs - 60'000}) {
+    const std::vector<Trade> trades = model.TradesInMinute(sol, minute);
+    ASSERT_EQ(trades.size(), 16u);
+    const int64_t first_step =
+        (minute - kAnchorMs) / 60'000 * kGridStepsPerMinute;
+    for (size_t j = 0; j < trades.size(); ++j) {
+      const double price = model.PriceAtGridStep(
+          sol,
+          first_step + static_cast<int64_t>(j) * (kGridStepsPerMinute / 16));
+      EXPECT_EQ(trades[j].price_ticks, std::llround(price * scale))
+          << "minute " << minute << " trade " << j;
+    }
+  }
+}
+
+// A faster tick rate samples the same path more densely: it does not change
+// the prices at the times both rates trade.
+TEST(MarketModelTest, TickRateDoesNotChangeThePath) {
+  const MarketModel slow(5, 64);
+  const MarketModel fast(5, 1024);
+  const int btc = Asset(slow, "BTCUSDT");
+  const std::vector<Trade> a = slow.TradesInMinute(btc, kAfterAnchorMs);
+  const std::vector<Trade> b = fast.TradesInMinute(btc, kAfterAnchorMs);
+  for (size_t j = 0; j < a.size(); ++j) {
+    EXPECT_EQ(a[j].price_ticks, b[j * 16].price_ticks);
+    EXPECT_EQ(a[j].time_ms, b[j * 16].time_ms);
+    EXPECT_EQ(a[j].id, b[j * 16].id);
+  }
+}
+
+TEST(MarketModelTest, KlinesAreConsistentAcrossIntervalsAndClocks) {
+  const MarketModel model(9, 64);
+  const int xrp = Asset(model, "XRPUSDT");
+  const int64_t hour = kAfterAnchorMs;
+  const int64_t later = hour + 10 * 3'600'000;
+  const Bar hourly = model.Aggregate(xrp, hour, 3'600'000, later);
+  Bar merged;
+  merged.open_time_ms = hour;
+  for (int m = 0; m < 60; ++m) {
+    merged.Merge(model.Aggregate(xrp, hour + m * 60'000, 60'000, later));
+  }
+  EXPECT_EQ(hourly.open_ticks, merged.open_ticks);
+  EXPECT_EQ(hourly.high_ticks, merged.high_ticks);
+  EXPECT_EQ(hourly.low_ticks, merged.low_ticks);
+  EXPECT_EQ(hourly.close_ticks, merged.close_ticks);
+  EXPECT_EQ(hourly.volume_units, merged.volume_units);
+  EXPECT_TRUE(hourly.quote_volume == merged.quote_volume);
+  EXPECT_EQ(hourly.trade_count, 60 * 64);
+
+  // A minute seen live (partial, then complete) equals the same minute
+  // served as history a day later, through the cache or not.
+  const int64_t minute = hour + 7 * 60'000;
+  const Bar partial = model.Aggregate(xrp, minute, 60'000, minute + 29'999);
+  const Bar live = model.Aggregate(xrp, minute, 60'000, minute + 59'999);
+  const Bar history = model.Aggregate(xrp, minute, 60'000, minute + 86'400'000);
+  EXPECT_EQ(partial.trade_count, 32);
+  EXPECT_EQ(partial.open_ticks, live.open_ticks);
+  EXPECT_EQ(live.close_ticks, history.close_ticks);
+  EXPECT_EQ(live.high_ticks, history.high_ticks);
+  EXPECT_EQ(live.volume_units, history.volume_units);
+  const std::vector<Trade> trades = model.TradesInMinute(xrp, minute);
+  EXPECT_EQ(live.close_ticks, trades.back().price_ticks);
+  EXPECT_EQ(live.first_trade_id, trades.front().id);
+  EXPECT_EQ(live.last_trade_id, trades.back().id);
+}
+
+std::vector<double> MinuteLogReturns(const MarketModel& model, int asset,
+                                     int64_t first_step, int count) {
+  std::vector<double> returns;
+  double previous = std::log(model.PriceAtGridStep(asset, first_step));
+  for (int i = 1; i <= count; ++i) {
+    const double current = std::log(
+        model.PriceAtGridStep(asset, first_step + i * kGridStepsPerMinute));
+    returns.push_back(current - previous);
+    previous = current;
+  }
+  return returns;
+}
+
+double Correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double sxy = 0;
+  double sxx = 0;
+  double syy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+TEST(MarketModelTest, CorrelationAndVolatilityAreAsConfigured) {
+  const MarketModel model(2024, 64);
+  const int btc = Asset(model, "BTCUSDT");
+  const int eth = Asset(model, "ETHUSDT");
+  const int eur = Asset(model, "EURUSDT");
+  constexpr int kMinutes = 20'000;
+  const int64_t start = 3'000 * kGridStepsPerMinute;
+  const std::vector<double> r_btc =
+      MinuteLogReturns(model, btc, start, kMinutes);
+  const std::vector<double> r_eth =
+      MinuteLogReturns(model, eth, start, kMinutes);
+  const std::vector<double> r_eur =
+      MinuteLogReturns(model, eur, start, kMinutes);
+
+  const double expected =
+      model.asset(btc).market_beta * model.asset(eth).market_beta;
+  // Standard error of a correlation estimate over 20,000 samples is < 0.01.
+  EXPECT_NEAR(Correlation(r_btc, r_eth), expected, 0.04);
+  EXPECT_NEAR(Correlation(r_btc, r_eur), 0.0, 0.04);
+
+  double sum_squares = 0;
+  for (double r : r_btc) sum_squares += r * r;
+  const double annualised = std::sqrt(sum_squares / kMinutes * 365.0 * 24 * 60);
+  EXPECT_NEAR(annualised, model.asset(btc).annual_volatility,
+              0.05 * model.asset(btc).annual_volatility);
+}
+
+TEST(WireFormatTest, FixedPointRendersExactDecimals) {
+  EXPECT_EQ((FixedPoint{9351234, 2}.ToString(8)), "93512.34000000");
+  EXPECT_EQ((FixedPoint{5, 8}.ToString(8)), "0.00000005");
+  EXPECT_EQ((FixedPoint{-150, 2}.ToString(8)), "-1.50000000");
+  EXPECT_EQ((FixedPoint{1234567, 9}.ToString(8)), "0.001234567");
+  EXPECT_EQ((FixedPoint{7018700, 2}.ToShortString()), "70187");
+  EXPECT_EQ((FixedPoint{0, 3}.ToString()), "0.000");
+  EXPECT_EQ((FixedPoint{-3125, 3}.ToString()), "-3.125");
+}
+
+TEST(WireFormatTest, KlineRowHasTheTwelveBinanceFields) {
+  const MarketModel model(1, 64);
+  const int btc = model.FindPair("BTCUSDT");
+  Bar bar;
+  bar.open_time_ms = kAfterAnchorMs;
+  bar.Add({10, kAfterAnchorMs, 9000012, 150, false});
+  bar.Add({11, kAfterAnchorMs + 900, 9000000, 50, true});
+  EXPECT_EQ(KlineRow(model.asset(btc), bar, 60'000),
+            "[1741608000000,\"90000.12000000\",\"90000.12000000\","
+            "\"90000.00000000\",\"90000.00000000\",\"0.00200000\","
+            "1741608059999,\"180.00018000\",2,\"0.00150000\","
+            "\"135.00018000\",\"0\"]");
+  EXPECT_EQ(BinanceError(-1121, "Invalid symbol."),
+            "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  EXPECT_EQ(IsoTimestamp(1712508571736), "2024-04-07T16:49:31.736Z");
+  EXPECT_EQ(BinanceIntervalMillis("1h"), 3'600'000);
+  EXPECT_FALSE(BinanceIntervalMillis("1M").has_value());
+}
+
+}  // namespace
+}  // namespace cryptotracker::exchange_sim

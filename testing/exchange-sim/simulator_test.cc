@@ -1,0 +1,230 @@
+#include "testing/exchange-sim/simulator.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace cryptotracker::exchange_sim {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+struct Response {
+  int status = 0;
+  std::string body;
+};
+
+Response Get(uint16_t port, const std::string& target) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  http::request<http::empty_body> request(http::verb::get, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return {static_cast<int>(response.result_int()), response.body()};
+}
+
+class SimulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SimulatorOptions options;
+    options.seed = 99;
+    options.tick_rate = 17;  // 1024 trades per minute: events arrive fast
+    options.ping_interval = std::chrono::milliseconds(200);
+    options.max_connection_age = std::chrono::milliseconds(1500);
+    simulator_ = std::make_unique<ExchangeSimulator>(options);
+    simulator_->Start();
+  }
+
+  uint16_t port() const { return simulator_->port(); }
+
+  std::unique_ptr<ExchangeSimulator> simulator_;
+};
+
+TEST_F(SimulatorTest, PingAndTime) {
+  EXPECT_EQ(Get(port(), "/api/v3/ping").body, "{}");
+  const Response time = Get(port(), "/api/v3/time");
+  ASSERT_EQ(time.status, 200);
+  const int64_t server_time = json::parse(time.body)["serverTime"];
+  EXPECT_NEAR(static_cast<double>(server_time),
+              static_cast<double>(simulator_->NowMs()), 5'000);
+}
+
+TEST_F(SimulatorTest, KlinesAreCappedContiguousAndEndNow) {
+  const Response response =
+      Get(port(), "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=5000");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json rows = json::parse(response.body);
+  ASSERT_EQ(rows.size(), 1000u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 12u);
+    EXPECT_TRUE(rows[i][1].is_string());
+    if (i > 0) {
+      EXPECT_EQ(rows[i][0].get<int64_t>() - rows[i - 1][0].get<int64_t>(),
+                60'000);
+    }
+  }
+  const int64_t last_open = rows.back()[0];
+  EXPECT_LE(last_open, simulator_->NowMs());
+  EXPECT_GT(last_open + 60'000, simulator_->NowMs() - 1'000);
+}
+
+TEST_F(SimulatorTest, KlinesHonourStartAndEndTime) {
+  const int64_t start = 1'741'608'000'000;  // 2025-03-10T12:00:00Z
+  const Response response =
+      Get(port(), "/api/v3/klines?symbol=ETHUSDT&interval=1h&startTime=" +
+                      std::to_string(start - 1) +
+                      "&endTime=" + std::to_string(start + 5 * 3'600'000));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json rows = json::parse(response.body);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0][0].get<int64_t>(), start);
+  EXPECT_EQ(rows[5][6].get<int64_t>(), start + 6 * 3'600'000 - 1);
+  EXPECT_EQ(rows[0][8].get<int64_t>(), 60 * 1024);
+}
+
+TEST_F(SimulatorTest, KlinesRejectBadInputLikeBinance) {
+  Response r = Get(port(), "/api/v3/klines?symbol=NOPE&interval=1m");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  r = Get(port(), "/api/v3/klines?symbol=BTCUSDT&interval=7m");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["code"], -1120);
+  r = Get(port(), "/api/v3/klines?interval=1m");
+  EXPECT_EQ(json::parse(r.body)["code"], -1102);
+  r = Get(port(), "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=abc");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["code"], -1100);
+  r = Get(port(),
+          "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=20&endTime=10");
+  EXPECT_EQ(json::parse(r.body)["code"], -1128);
+  EXPECT_EQ(Get(port(), "/api/v3/nothing").status, 404);
+}
+
+TEST_F(SimulatorTest, Ticker24hrForOneSomeAndAllSymbols) {
+  Response r = Get(port(), "/api/v3/ticker/24hr?symbol=SOLUSDT");
+  ASSERT_EQ(r.status, 200);
+  json one = json::parse(r.body);
+  EXPECT_EQ(one["symbol"], "SOLUSDT");
+  EXPECT_EQ(one["count"].get<int64_t>(), 1024 * 1440);
+  EXPECT_EQ(one["closeTime"].get<int64_t>() - one["openTime"].get<int64_t>(),
+            86'400'000);
+  r = Get(port(),
+          "/api/v3/ticker/24hr?symbols=%5B%22BTCUSDT%22,%22EURUSDT%22%5D");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).size(), 2u);
+  r = Get(port(), "/api/v3/ticker/24hr");
+  EXPECT_EQ(json::parse(r.body).size(), simulator_->model().assets().size());
+  EXPECT_EQ(Get(port(), "/api/v3/ticker/24hr?symbol=XYZ").status, 400);
+}
+
+TEST_F(SimulatorTest, CoinsMarketsRanksAndPages) {
+  Response r = Get(port(), "/api/v3/coins/markets?vs_currency=usd&per_page=5");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json page = json::parse(r.body);
+  ASSERT_EQ(page.size(), 5u);
+  for (size_t i = 0; i < page.size(); ++i) {
+    EXPECT_EQ(page[i]["market_cap_rank"].get<int>(), static_cast<int>(i) + 1);
+  }
+  EXPECT_EQ(page[0]["id"], "bitcoin");
+  r = Get(port(), "/api/v3/coins/markets?vs_currency=usd&per_page=5&page=4");
+  EXPECT_EQ(json::parse(r.body).size(), 5u);
+  r = Get(port(), "/api/v3/coins/markets?vs_currency=eur&ids=bitcoin,dogecoin");
+  page = json::parse(r.body);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_TRUE(page[1]["current_price"].is_number());
+  EXPECT_EQ(Get(port(), "/api/v3/coins/markets?vs_currency=xyz").status, 400);
+  EXPECT_EQ(Get(port(), "/api/v3/coins/markets").status, 400);
+}
+
+TEST_F(SimulatorTest, CombinedStreamDeliversTradesPingsAndTheDailyClose) {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  ws.handshake("127.0.0.1", "/stream?streams=btcusdt@trade/ethusdt@kline_1m");
+  int pings = 0;
+  ws.control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++pings;
+  });
+  int trades = 0;
+  int64_t last_id = 0;
+  beast::error_code ec;
+  while (true) {
+    beast::flat_buffer buffer;
+    ws.read(buffer, ec);
+    if (ec) break;
+    const json message = json::parse(beast::buffers_to_string(buffer.data()));
+    ASSERT_TRUE(message.contains("stream"));
+    if (message["stream"] == "btcusdt@trade") {
+      EXPECT_EQ(message["data"]["e"], "trade");
+      const int64_t id = message["data"]["t"];
+      EXPECT_GT(id, last_id);
+      last_id = id;
+      ++trades;
+    } else {
+      EXPECT_EQ(message["stream"], "ethusdt@kline_1m");
+      EXPECT_EQ(message["data"]["k"]["i"], "1m");
+    }
+  }
+  // The connection ends by the server's close after max_connection_age.
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, websocket::close_code::going_away);
+  EXPECT_GT(trades, 10);
+  EXPECT_GE(pings, 3);
+}
+
+TEST_F(SimulatorTest, UnknownStreamsAreRefusedAtHandshake) {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  beast::error_code ec;
+  ws.handshake("127.0.0.1", "/stream?streams=nopeusdt@trade", ec);
+  EXPECT_TRUE(ec);
+}
+
+TEST_F(SimulatorTest, SubscribeMethodAddsStreams) {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  ws.handshake("127.0.0.1", "/stream?streams=btcusdt@miniTicker");
+  ws.write(net::buffer(std::string(
+      R"({"method":"SUBSCRIBE","params":["dogeusdt@trade"],"id":7})")));
+  bool acknowledged = false;
+  bool doge = false;
+  for (int i = 0; i < 200 && !(acknowledged && doge); ++i) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    const json message = json::parse(beast::buffers_to_string(buffer.data()));
+    if (message.contains("id")) {
+      EXPECT_EQ(message["id"], 7);
+      EXPECT_TRUE(message["result"].is_null());
+      acknowledged = true;
+    } else if (message["stream"] == "dogeusdt@trade") {
+      doge = true;
+    }
+  }
+  EXPECT_TRUE(acknowledged);
+  EXPECT_TRUE(doge);
+}
+
+}  // namespace
+}  // namespace cryptotracker::exchange_sim
