@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +46,27 @@ func main() {
 	}
 }
 
+// refreshCookiePathEnv sets the Path of the refresh-token cookie: the user
+// service's auth routes as the browser sees them through the ingress.
+const refreshCookiePathEnv = "REFRESH_COOKIE_PATH"
+
+// refreshCookieOptions enables the refresh-token cookie for the user service
+// (the only one with auth routes) and returns nil for the others.
+func refreshCookieOptions(serviceName string, getenv func(string) string) (*gateway.RefreshCookieOptions, error) {
+	if serviceName != "user" {
+		return nil, nil
+	}
+	path := strings.TrimSpace(getenv(refreshCookiePathEnv))
+	if path == "" {
+		path = gateway.DefaultRefreshCookiePath
+	}
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, ";, \t\r\n\"") {
+		return nil, fmt.Errorf("%s: %q must be an absolute URL path such as %s",
+			refreshCookiePathEnv, path, gateway.DefaultRefreshCookiePath)
+	}
+	return &gateway.RefreshCookieOptions{Path: path}, nil
+}
+
 func run(cfg config.Config, logger *slog.Logger) error {
 	definition, ok := service.Find(services.All, cfg.Service)
 	if !ok {
@@ -59,11 +81,16 @@ func run(cfg config.Config, logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	refreshCookie, err := refreshCookieOptions(cfg.Service, os.Getenv)
+	if err != nil {
+		return err
+	}
 	handler, err := gateway.New(ctx, gateway.Options{
-		Service:      definition,
-		Backend:      conn,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Logger:       logger,
+		Service:       definition,
+		Backend:       conn,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Logger:        logger,
+		RefreshCookie: refreshCookie,
 	})
 	if err != nil {
 		return err

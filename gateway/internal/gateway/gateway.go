@@ -27,6 +27,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives the access log and backend failures.
 	Logger *slog.Logger
+	// RefreshCookie, when set, lets browser clients keep the refresh token
+	// in an HttpOnly cookie (see refresh_cookie.go). Only for the user
+	// service, whose auth routes it knows.
+	RefreshCookie *RefreshCookieOptions
 }
 
 // New returns the complete HTTP handler. ctx bounds the lifetime of the
@@ -62,10 +66,15 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		return nil, err
 	}
 
+	var api http.Handler = apiMux
+	if opts.RefreshCookie != nil {
+		api = withRefreshCookie(*opts.RefreshCookie, api)
+	}
+
 	root := http.NewServeMux()
 	root.Handle("/healthz", readOnly(errs, healthHandler(healthpb.NewHealthClient(opts.Backend))))
 	root.Handle("/api/openapi.json", readOnly(errs, openAPIHandler(opts.Service.OpenAPI)))
-	root.Handle("/", withBodyLimit(opts.MaxBodyBytes, errs, apiMux))
+	root.Handle("/", withBodyLimit(opts.MaxBodyBytes, errs, withAuthorizationLimit(errs, api)))
 
 	var handler http.Handler = root
 	handler = withoutControlHeaders(handler)

@@ -5,11 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/textproto"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 const (
@@ -195,5 +199,28 @@ func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.Int64("bytes", recorder.bytes),
 			slog.String("request_id", w.Header().Get(requestIDHeader)))
+	})
+}
+
+// maxAuthorizationBytes bounds the Authorization header. Access tokens are a
+// few hundred bytes; a larger header would exceed the backend's metadata
+// limit and come back as an opaque transport error (500), so it is refused
+// here as what it is: not a usable credential.
+const maxAuthorizationBytes = 4096
+
+// withAuthorizationLimit answers 401 for an oversized Authorization header
+// before anything is sent to the backend.
+func withAuthorizationLimit(errs *errorWriter, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		total := 0
+		for _, value := range r.Header.Values("Authorization") {
+			total += len(value)
+		}
+		if total > maxAuthorizationBytes {
+			errs.write(w, http.StatusUnauthorized, status.New(codes.Unauthenticated,
+				fmt.Sprintf("authorization header is longer than %d bytes", maxAuthorizationBytes)))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -124,3 +124,37 @@ func TestRecordingWriterSupportsFlush(t *testing.T) {
 		t.Error("flush did not reach the underlying writer")
 	}
 }
+
+func TestOversizedAuthorizationIsUnauthenticatedWithoutReachingBackend(t *testing.T) {
+	reached := false
+	errs := &errorWriter{marshaler: newJSONMarshaler(), logger: slog.Default()}
+	handler := withAuthorizationLimit(errs, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		reached = true
+	}))
+
+	request := httptest.NewRequest(http.MethodGet, "/api/v1/users/me", nil)
+	request.Header.Set("Authorization", "Bearer "+strings.Repeat("A", 8000))
+	recorder := httptest.NewRecorder()
+	handler.ServeHTTP(recorder, request)
+	if reached {
+		t.Fatal("oversized Authorization reached the backend")
+	}
+	if recorder.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", recorder.Code)
+	}
+	var body struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(recorder.Body.Bytes(), &body); err != nil || body.Code != 16 ||
+		!strings.Contains(body.Message, "authorization header") {
+		t.Fatalf("body %q (%v)", recorder.Body.String(), err)
+	}
+
+	request = httptest.NewRequest(http.MethodGet, "/api/v1/users/me", nil)
+	request.Header.Set("Authorization", "Bearer "+strings.Repeat("A", 500))
+	handler.ServeHTTP(httptest.NewRecorder(), request)
+	if !reached {
+		t.Fatal("a normal-sized Authorization was refused")
+	}
+}
