@@ -24,7 +24,7 @@ export BAZEL_TARGETS ?= //...
 CXX_SOURCES = $(shell git ls-files --cached --others --exclude-standard -- \
 	'services/*.cc' 'services/*.h' 'services/*.cpp' 'services/*.hpp' 2>/dev/null)
 
-.PHONY: help deps build build-cc build-gateway up test fmt fmt-check clean
+.PHONY: help deps build build-cc build-gateway build-frontend up test fmt fmt-check clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -32,7 +32,7 @@ help:
 deps:
 	@scripts/deps.sh
 
-build: build-cc build-gateway
+build: build-cc build-gateway build-frontend
 
 build-cc:
 	bazel build $(BAZEL_FLAGS) -- $(BAZEL_TARGETS)
@@ -40,6 +40,11 @@ build-cc:
 build-gateway:
 	@if [[ -f gateway/Makefile ]]; then $(MAKE) -C gateway build; \
 	else echo "gateway/Makefile not there yet: skipping the sidecar build"; fi
+
+# The SPA's API types are generated from the gateway's OpenAPI documents, so
+# it builds after the gateway.
+build-frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 up:
 	@scripts/up.sh --check

@@ -15,6 +15,8 @@ readonly DEBIAN_PACKAGES=(
   libboost-dev libboost-system-dev clang-format
   nginx postgresql-15 postgresql-client-15
   ca-certificates curl jq python3 openssl
+  # The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
+  chromium
 )
 readonly GRPCURL_VERSION=v1.9.3
 readonly MIN_GO=1.22

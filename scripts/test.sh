@@ -118,6 +118,18 @@ k8s_tests() {
   (cd "${CT_ROOT}/k8s/validate" && go test ./...)
 }
 
+frontend_unit_tests() {
+  (cd "${CT_ROOT}/frontend" && npm test)
+}
+
+# Real Chromium (Debian's) against the test stack's ingress.
+frontend_browser_tests() {
+  (cd "${CT_ROOT}/frontend" &&
+    CT_E2E_BASE_URL="http://127.0.0.1:${CT_HTTP_PORT}" \
+      CT_E2E_OUTPUT="${CT_ROOT}/testing/output/browser" \
+      npm run e2e)
+}
+
 e2e_tests() {
   local results="${CT_RUN_DIR}/e2e/results.txt" user_index
   mkdir -p "${CT_RUN_DIR}/e2e"
@@ -153,10 +165,13 @@ else
 fi
 run_stage "gateway go tests" gateway_tests
 run_stage "kubernetes manifests" k8s_tests
+run_stage "frontend unit tests" frontend_unit_tests
 if ((stack_ok)); then
   ct_select_services >/dev/null 2>&1
+  run_stage "browser tests" frontend_browser_tests
   run_stage "end-to-end suite" e2e_tests
 else
+  record "browser tests" "FAILED: the stack did not start"
   record "end-to-end suite" "FAILED: the stack did not start"
 fi
 exit 0
