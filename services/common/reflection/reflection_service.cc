@@ -1,9 +1,9 @@
 #include "services/common/reflection/reflection_service.h"
 
+#include <google/protobuf/descriptor.pb.h>
+
 #include <stdexcept>
 #include <utility>
-
-#include <google/protobuf/descriptor.pb.h>
 
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -167,14 +167,16 @@ std::vector<std::unique_ptr<grpc::Service>> MakeReflectionServices(
   namespace v1alpha = grpc::reflection::v1alpha;
   SharedIndex();  // Fail at start-up, not on the first request.
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<ReflectionService<
-                         v1::ServerReflection::Service,
-                         v1::ServerReflectionRequest,
-                         v1::ServerReflectionResponse>>(service_names));
-  services.push_back(std::make_unique<ReflectionService<
-                         v1alpha::ServerReflection::Service,
-                         v1alpha::ServerReflectionRequest,
-                         v1alpha::ServerReflectionResponse>>(service_names));
+  services.push_back(
+      std::make_unique<ReflectionService<v1::ServerReflection::Service,
+                                         v1::ServerReflectionRequest,
+                                         v1::ServerReflectionResponse>>(
+          service_names));
+  services.push_back(
+      std::make_unique<ReflectionService<v1alpha::ServerReflection::Service,
+                                         v1alpha::ServerReflectionRequest,
+                                         v1alpha::ServerReflectionResponse>>(
+          service_names));
   return services;
 }
 

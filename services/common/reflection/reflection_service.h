@@ -7,16 +7,16 @@
 #ifndef CRYPTOTRACKER_SERVICES_COMMON_REFLECTION_REFLECTION_SERVICE_H_
 #define CRYPTOTRACKER_SERVICES_COMMON_REFLECTION_REFLECTION_SERVICE_H_
 
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <google/protobuf/descriptor.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/codegen/service_type.h>
 
 namespace cryptotracker::common {
 

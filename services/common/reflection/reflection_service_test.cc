@@ -59,11 +59,11 @@ TEST_F(ReflectionServiceTest, ListsRegisteredServicesAndItself) {
   for (const auto& service : response.list_services_response().service()) {
     names.push_back(service.name());
   }
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "cryptotracker.user.v1.UserService",
-                       "grpc.health.v1.Health",
-                       "grpc.reflection.v1.ServerReflection",
-                       "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "cryptotracker.user.v1.UserService", "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection"}));
 }
 
 TEST_F(ReflectionServiceTest, DescribesServiceWithCommentsAndImports) {
@@ -127,7 +127,8 @@ TEST_F(ReflectionServiceTest, V1ProtocolAnswersToo) {
   grpc::ClientContext context;
   auto stream = stub->ServerReflectionInfo(&context);
   v1::ServerReflectionRequest request;
-  request.set_file_by_filename("cryptotracker/pricing/v1/pricing_service.proto");
+  request.set_file_by_filename(
+      "cryptotracker/pricing/v1/pricing_service.proto");
   ASSERT_TRUE(stream->Write(request));
   stream->WritesDone();
   v1::ServerReflectionResponse response;
