@@ -4,6 +4,7 @@
 #   make build   build every Bazel target and the gateway sidecar
 #   make up      run the whole stack locally (foreground; Ctrl-C stops it)
 #   make test    unit, integration and end-to-end tests on a separate stack
+#   make bench   pricing-service benchmarks on a separate stack (testing/bench)
 #   make fmt     clang-format the C++ sources (fmt-check only checks)
 #   make clean   delete local data of `make up` / `make test`
 
@@ -24,7 +25,7 @@ export BAZEL_TARGETS ?= //...
 CXX_SOURCES = $(shell git ls-files --cached --others --exclude-standard -- \
 	'services/*.cc' 'services/*.h' 'services/*.cpp' 'services/*.hpp' 2>/dev/null)
 
-.PHONY: help deps build build-cc build-gateway build-frontend up test fmt fmt-check clean
+.PHONY: help deps build build-cc build-gateway build-frontend up test bench fmt fmt-check clean images
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -54,6 +55,9 @@ up:
 test: deps build
 	@scripts/test.sh
 
+bench: deps build
+	@testing/bench/run.sh
+
 fmt:
 	@if [[ -n "$(CXX_SOURCES)" ]]; then clang-format -i --style=file $(CXX_SOURCES); fi
 
@@ -62,3 +66,8 @@ fmt-check:
 
 clean:
 	@scripts/clean.sh
+
+# Container images, built with podman and tagged as the Kubernetes manifests
+# pull them (deploy/images/README.md). Needs root, podman and debootstrap.
+images:
+	@deploy/images/build.sh

@@ -131,11 +131,15 @@ frontend_browser_tests() {
 }
 
 e2e_tests() {
-  local results="${CT_RUN_DIR}/e2e/results.txt" user_index
+  local results="${CT_RUN_DIR}/e2e/results.txt" user_index pricing_index
   mkdir -p "${CT_RUN_DIR}/e2e"
   rm -f "${results}"
   user_index="$(ct_service_index user)"
+  pricing_index="$(ct_service_index pricing)"
   CT_E2E_BASE_URL="http://127.0.0.1:${CT_HTTP_PORT}" \
+    CT_E2E_PRICING_GRPC_ADDR="127.0.0.1:$(ct_grpc_port "${pricing_index}")" \
+    CT_E2E_EXCHANGE_SIM_URL="$(ct_exchange_sim_url)" \
+    CT_E2E_RESTART_PRICING="'${CT_ROOT}/scripts/lib/restart_service.sh' pricing" \
     CT_E2E_USER_GRPC_ADDR="127.0.0.1:$(ct_grpc_port "${user_index}")" \
     CT_E2E_USER_SIDECAR_URL="http://127.0.0.1:$(ct_sidecar_port "${user_index}")" \
     CT_E2E_KEYS_DIR="${CT_KEYS_DIR}" \

@@ -24,15 +24,21 @@ var cppServiceEnv = []string{
 	"JWT_ISSUER", "JWT_AUDIENCE",
 }
 
+// pricing-service and its jobs (backfill, rollup) share one ConfigMap.
+var pricingServiceEnv = append(slices.Clone(cppServiceEnv),
+	"BINANCE_REST_URL", "BINANCE_WS_URL", "COINGECKO_URL", "COINGECKO_API_PLAN", "COINGECKO_REFRESH_SECONDS",
+	"PRICE_STALE_SECONDS", "CANDLE_FLUSH_SECONDS", "CANDLE_RETENTION_DAYS", "CANDLE_ROLLUP_RETENTION_DAYS",
+	"CANDLE_ROLLUP_LOOKBACK_HOURS", "CANDLE_BACKFILL_DAYS", "CANDLE_STARTUP_BACKFILL_DAYS")
+
 var expectedEnv = map[string][]string{
 	"user-service": append(slices.Clone(cppServiceEnv),
 		"JWT_PRIVATE_KEY_FILE", "ACCESS_TOKEN_TTL_SECONDS", "REFRESH_TOKEN_TTL_SECONDS",
 		"LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_FAILURE_WINDOW_SECONDS"),
-	"pricing-service":   append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
+	"pricing-service":   append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
 	"portfolio-service": append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
 	"alert-service":     append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
-	"backfill":          append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
-	"rollup":            append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
+	"backfill":          append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
+	"rollup":            append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
 	"gateway":           {"SERVICE", "HTTP_PORT", "GRPC_BACKEND", "MAX_BODY_BYTES", "SHUTDOWN_GRACE_SECONDS"},
 	"wait-for-db":       {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"},
 	"postgres":          {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "PGDATA"},

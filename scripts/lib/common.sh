@@ -14,12 +14,14 @@ export CT_ROOT
 # The n-th line (from 0) listens on gRPC port CT_GRPC_PORT_BASE+n and gets a
 # gateway sidecar on CT_SIDECAR_PORT_BASE+n. Optional VAR=value words are
 # extra environment for that service; {grpc:<name>} and {http:<name>} in a
-# value become the address of that service's gRPC port or sidecar. A line
+# value become the address of that service's gRPC port or sidecar, and
+# {exchange-sim} the address of the local exchange simulator (which the
+# stack then starts first, see exchange_sim.sh). A line
 # whose Bazel package does not exist yet is skipped, so adding a service to
 # the stack is one line here. Services start in this order.
 CT_SERVICES=(
   "user      //services/user-service:user_service            userservice"
-  "pricing   //services/pricing-service:pricing_service      pricingservice"
+  "pricing   //services/pricing-service:pricing_service      pricingservice BINANCE_REST_URL=http://{exchange-sim} BINANCE_WS_URL=ws://{exchange-sim} COINGECKO_URL=http://{exchange-sim}/api/v3"
   "portfolio //services/portfolio-service:portfolio_service  portfolioservice"
   "alert     //services/alert-service:alert_service          alertservice"
 )
@@ -58,8 +60,11 @@ ct_configure() {
   CT_SIDECAR_PORT_BASE="${CT_SIDECAR_PORT_BASE:-$5}"
   CT_KEYS_DIR="${CT_KEYS_DIR:-${CT_ROOT}/.local/keys}"
   CT_START_TIMEOUT="${CT_START_TIMEOUT:-90}"
+  # The exchange simulator sits just below the next hundred of the sidecars
+  # (15100 for `make up`, 16100 for `make test`).
+  CT_EXCHANGE_SIM_PORT="${CT_EXCHANGE_SIM_PORT:-$((CT_SIDECAR_PORT_BASE + 99))}"
   local var
-  for var in CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE CT_START_TIMEOUT; do
+  for var in CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE CT_START_TIMEOUT CT_EXCHANGE_SIM_PORT; do
     [[ "${!var}" =~ ^[0-9]+$ ]] || ct_die "${var} must be a number, got '${!var}'"
   done
   mkdir -p "${CT_RUN_DIR}"
@@ -68,7 +73,7 @@ ct_configure() {
   CT_PID_DIR="${CT_RUN_DIR}/pids"
   mkdir -p "${CT_LOG_DIR}" "${CT_PID_DIR}"
   export CT_RUN_DIR CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE \
-    CT_KEYS_DIR CT_START_TIMEOUT CT_LOG_DIR CT_PID_DIR
+    CT_KEYS_DIR CT_START_TIMEOUT CT_LOG_DIR CT_PID_DIR CT_EXCHANGE_SIM_PORT
 }
 
 # Takes the stack's lock for the lifetime of the calling shell (fd 9), or

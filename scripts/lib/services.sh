@@ -49,7 +49,7 @@ ct_existing_bazel_targets() {
 # was skipped: that is an error, not a skip.
 ct_select_services() {
   CT_ACTIVE_SERVICES=()
-  local entry name target database extra index=0 binary existing
+  local entry name target database extra index=0 binary existing override
   # Once here, not in each $(...) below, so the answer is kept.
   ct_bazel_bin_dir >/dev/null
   local -a targets=()
@@ -61,7 +61,10 @@ ct_select_services() {
   for entry in "${CT_SERVICES[@]}"; do
     read -r name target database extra <<<"${entry}"
     if grep -qxF -- "${target}" <<<"${existing}"; then
-      binary="$(ct_bazel_bin_path "${target}")"
+      # CT_BINARY_<name> runs another build of the server, e.g. the -c opt
+      # one the benchmarks use.
+      override="CT_BINARY_${name}"
+      binary="${!override:-$(ct_bazel_bin_path "${target}")}"
       [[ -x "${binary}" ]] || ct_die "${target} is not built (no ${binary}); run make build"
       CT_ACTIVE_SERVICES+=("${name} ${index} ${database} ${binary}${extra:+ ${extra}}")
     else
@@ -88,9 +91,11 @@ ct_service_index() {
 }
 
 # Expands {grpc:<name>} and {http:<name>} in a service's extra environment
-# (e.g. PRICING_GRPC_ADDR={grpc:pricing}) to the local addresses.
+# (e.g. PRICING_GRPC_ADDR={grpc:pricing}) to the local addresses, and
+# {exchange-sim} to the exchange simulator's.
 ct_expand_service_env() {
   local value="$1" kind name
+  value="${value//"{exchange-sim}"/127.0.0.1:${CT_EXCHANGE_SIM_PORT}}"
   while [[ "${value}" =~ \{(grpc|http):([a-z]+)\} ]]; do
     kind="${BASH_REMATCH[1]}"
     name="${BASH_REMATCH[2]}"
@@ -133,21 +138,17 @@ ct_ensure_jwt_keys() {
     ct_die "jwt_keygen did not write private.pem and public.pem into ${CT_KEYS_DIR}"
 }
 
-# Starts a service (its database exists: ct_ensure_all_databases) and its
-# sidecar. Health is checked separately (ct_service_wait_healthy) so that
-# all services can start at once.
-#   ct_service_start "<entry of CT_ACTIVE_SERVICES>"
-ct_service_start() {
+# Starts the C++ server of a service (its database exists:
+# ct_ensure_all_databases).
+#   ct_service_spawn_server "<entry of CT_ACTIVE_SERVICES>"
+ct_service_spawn_server() {
   local name index database binary extra
   local -a extra_env=()
   read -r name index database binary extra <<<"$1"
   read -r -a extra_env <<<"${extra}"
-  local grpc_port sidecar_port password
+  local grpc_port password
   grpc_port="$(ct_grpc_port "${index}")"
-  sidecar_port="$(ct_sidecar_port "${index}")"
   ct_require_free_port "${grpc_port}" "${name}-service gRPC, CT_GRPC_PORT_BASE"
-  ct_require_free_port "${sidecar_port}" "${name} sidecar, CT_SIDECAR_PORT_BASE"
-
   password="$(ct_pg_password "${database}")" || ct_die "no password for ${database}"
 
   local -a service_env=(
@@ -163,19 +164,52 @@ ct_service_start() {
   if [[ "${name}" == user ]]; then
     service_env+=("JWT_PRIVATE_KEY_FILE=${CT_KEYS_DIR}/private.pem")
   fi
+  # CT_EXTRA_ENV_<name>: more VAR=value words from the caller (the
+  # benchmarks), after the stack's own so that they win.
+  local extra_var="CT_EXTRA_ENV_${name}"
+  local -a caller_env=()
+  read -r -a caller_env <<<"${!extra_var:-}"
   local assignment
-  for assignment in "${extra_env[@]}"; do
+  for assignment in "${extra_env[@]}" "${caller_env[@]}"; do
     service_env+=("$(ct_expand_service_env "${assignment}")")
   done
-
-  ct_log "starting ${name}-service (gRPC ${grpc_port}) and its sidecar (HTTP ${sidecar_port})"
   ct_spawn "${name}-service" env "${service_env[@]}" "${binary}"
+}
+
+# Starts a service and its sidecar. Health is checked separately
+# (ct_service_wait_healthy) so that all services can start at once.
+#   ct_service_start "<entry of CT_ACTIVE_SERVICES>"
+ct_service_start() {
+  local name index
+  read -r name index _ <<<"$1"
+  local grpc_port sidecar_port
+  grpc_port="$(ct_grpc_port "${index}")"
+  sidecar_port="$(ct_sidecar_port "${index}")"
+  ct_require_free_port "${sidecar_port}" "${name} sidecar, CT_SIDECAR_PORT_BASE"
+  ct_log "starting ${name}-service (gRPC ${grpc_port}) and its sidecar (HTTP ${sidecar_port})"
+  ct_service_spawn_server "$1"
   ct_spawn "${name}-gateway" env \
     "SERVICE=${name}" \
     "HTTP_PORT=${sidecar_port}" \
     "GRPC_BACKEND=127.0.0.1:${grpc_port}" \
     "MAX_BODY_BYTES=${CT_MAX_BODY_BYTES}" \
     "${CT_GATEWAY_BIN}"
+}
+
+# Stops a running service's C++ server (SIGTERM, as Kubernetes would) and
+# starts it again with the same settings, leaving its sidecar running;
+# returns once it is healthy again. For tests of restarts.
+#   ct_service_restart <name>
+ct_service_restart() {
+  local entry found=""
+  for entry in "${CT_ACTIVE_SERVICES[@]}"; do
+    [[ "${entry}" == "$1 "* ]] && found="${entry}"
+  done
+  [[ -n "${found}" ]] || ct_die "$1-service is not part of this stack"
+  ct_log "restarting $1-service"
+  ct_stop_process "$1-service"
+  ct_service_spawn_server "${found}"
+  ct_service_wait_healthy "${found}"
 }
 
 # The health check uses the contract from Debian's grpc-proto rather than

@@ -15,6 +15,8 @@ source "${CT_LIB_DIR}/postgres.sh"
 source "${CT_LIB_DIR}/services.sh"
 # shellcheck source=nginx.sh
 source "${CT_LIB_DIR}/nginx.sh"
+# shellcheck source=exchange_sim.sh
+source "${CT_LIB_DIR}/exchange_sim.sh"
 
 # Starts everything and returns once every part is healthy; dies (leaving
 # the cleanup to the caller's EXIT trap) when something does not come up.
@@ -33,6 +35,10 @@ ct_stack_start() {
       ct_ensure_jwt_keys
     fi
   done
+  # Before the services: pricing-service connects to it at start-up.
+  if ct_exchange_sim_needed; then
+    ct_exchange_sim_start
+  fi
   for entry in "${CT_ACTIVE_SERVICES[@]}"; do
     ct_service_start "${entry}"
   done
@@ -73,6 +79,16 @@ ct_stack_print_summary() {
     printf '  %-22s http://localhost:%s/%s-service/api/   gRPC localhost:%s   sidecar http://localhost:%s\n' \
       "${name}-service" "${CT_HTTP_PORT}" "${name}" "$(ct_grpc_port "${index}")" "$(ct_sidecar_port "${index}")"
   done
+  if [[ " ${CT_ACTIVE_SERVICES[*]} " == *" pricing "* ]]; then
+    echo "  live prices            http://localhost:${CT_HTTP_PORT}/pricing-service/api/v1/prices"
+    echo "  price stream (NDJSON)  http://localhost:${CT_HTTP_PORT}/pricing-service/api/v1/prices/stream?symbols=BTC&symbols=ETH"
+    echo "  candles, analysis      http://localhost:${CT_HTTP_PORT}/pricing-service/api/v1/assets/BTC/candles?interval=INTERVAL_1H&limit=24"
+    echo "                         http://localhost:${CT_HTTP_PORT}/pricing-service/api/v1/assets/BTC/analysis?interval=INTERVAL_1H"
+    echo "  market summary         http://localhost:${CT_HTTP_PORT}/pricing-service/api/v1/market/summary"
+  fi
+  if ct_exchange_sim_needed; then
+    echo "  exchange simulator     $(ct_exchange_sim_url)  (Binance REST/WS, CoinGecko at /api/v3; seed ${CT_EXCHANGE_SIM_SEED})"
+  fi
   local databases
   databases="$(printf '%s\n' "${CT_SERVICES[@]}" | awk '{ print $3 }' | paste -sd, - | sed 's/,/, /g')"
   echo "  PostgreSQL             127.0.0.1:${CT_PG_PORT}, databases ${databases}"

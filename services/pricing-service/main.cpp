@@ -24,6 +24,9 @@
 #include "services/common/logging.h"
 #include "services/common/migrations.h"
 #include "services/common/server.h"
+#include "services/pricing-service/domain/interval.h"
+#include "services/pricing-service/feed/history_filler.h"
+#include "services/pricing-service/feed/market_feed.h"
 #include "services/pricing-service/handler/price_stream.h"
 #include "services/pricing-service/handler/pricing_handler.h"
 #include "services/pricing-service/market/candle_recorder.h"
@@ -31,6 +34,9 @@
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/tick_sink.h"
 #include "services/pricing-service/migrations.h"
+#include "services/pricing-service/providers/binance_rest_client.h"
+#include "services/pricing-service/providers/binance_stream_client.h"
+#include "services/pricing-service/providers/coingecko_client.h"
 #include "services/pricing-service/storage/pricing_repository.h"
 
 namespace cryptotracker::pricing {
@@ -51,8 +57,15 @@ struct Config {
   // The rollup job recomputes buckets this far back, so that candles
   // repaired late (gap repair, backfill) reach their roll-ups.
   int rollup_lookback_hours = 48;
-  // How far back `backfill` fills one-minute candles for a pair with none.
+  // How far back `backfill` looks for missing one-minute candles.
   int backfill_days = 7;
+  // How far back `serve` fills missing one-minute candles in the
+  // background at start-up (0: not at all), so that candles and analysis
+  // work soon after a fresh start.
+  int startup_backfill_days = 2;
+  // How often `serve` refreshes rank and market capitalisation from
+  // CoinGecko (0: never).
+  std::chrono::seconds coingecko_refresh{600};
   // Optional comma-separated subset of the catalogue to track.
   std::vector<std::string> symbols;
   // For the providers library (exchange clients).
@@ -60,6 +73,8 @@ struct Config {
   std::string binance_ws_url;
   std::string coingecko_url;
   std::string coingecko_api_key;
+  // "demo" or "pro": which CoinGecko header carries the key.
+  std::string coingecko_api_plan;
 };
 
 std::vector<std::string> SplitSymbols(const std::string& text) {
@@ -96,11 +111,20 @@ Config ReadConfig(bool needs_grpc_port) {
   config.rollup_lookback_hours =
       env.Int("CANDLE_ROLLUP_LOOKBACK_HOURS", 48, 1, 24 * 366);
   config.backfill_days = env.Int("CANDLE_BACKFILL_DAYS", 7, 1, 3650);
+  config.startup_backfill_days =
+      env.Int("CANDLE_STARTUP_BACKFILL_DAYS", 2, 0, 3650);
+  config.coingecko_refresh = env.Seconds(
+      "COINGECKO_REFRESH_SECONDS", seconds(600), seconds(0), seconds(86400));
   config.symbols = SplitSymbols(env.String("SYMBOLS", ""));
   config.binance_rest_url = env.String("BINANCE_REST_URL", "");
   config.binance_ws_url = env.String("BINANCE_WS_URL", "");
   config.coingecko_url = env.String("COINGECKO_URL", "");
   config.coingecko_api_key = env.String("COINGECKO_API_KEY", "");
+  config.coingecko_api_plan = env.String("COINGECKO_API_PLAN", "demo");
+  if (config.coingecko_api_plan != "demo" &&
+      config.coingecko_api_plan != "pro") {
+    throw common::ConfigError("COINGECKO_API_PLAN must be demo or pro");
+  }
   env.Finish();
   return config;
 }
@@ -171,36 +195,272 @@ std::vector<std::string> PairsOf(
   return pairs;
 }
 
-// ---------------------------------------------------------------------------
-// WIRING POINT for the providers library (services/pricing-service/providers).
-// Once it exists, construct its Binance stream client (BINANCE_WS_URL,
-// config.binance_*), CoinGecko client (COINGECKO_URL, COINGECKO_API_KEY) and
-// REST history client (BINANCE_REST_URL) here, subscribed to
-// MarketState::RequiredPairs(), with a MarketFeedListener adapter that
-// forwards OnTrade/OnTicker/closed OnKline to `sink`, and return the clients
-// so that they live as long as the server. Until then the service runs
-// without a feed: prices are UNAVAILABLE, candles come from storage only.
-// ---------------------------------------------------------------------------
-struct Feed {
-  // Owns the provider clients; empty while no provider is linked.
+// The REST history client, or null when BINANCE_REST_URL is not set.
+// Throws ConfigError for a URL the client cannot use.
+std::unique_ptr<feed::BinanceHistorySource> MakeBinanceHistory(
+    const Config& config) {
+  if (config.binance_rest_url.empty()) return nullptr;
+  absl::StatusOr<std::unique_ptr<providers::BinanceRestClient>> client =
+      providers::BinanceRestClient::Create(
+          {.base_url = config.binance_rest_url});
+  if (!client.ok()) {
+    throw common::ConfigError("BINANCE_REST_URL: " +
+                              std::string(client.status().message()));
+  }
+  return std::make_unique<feed::BinanceHistorySource>(std::move(*client),
+                                                      NowMs);
+}
+
+std::unique_ptr<market::HistorySource> MakeHistorySource(const Config& config) {
+  return MakeBinanceHistory(config);
+}
+
+// The live market feed of `serve` and the background work around it. Owns
+// the provider clients, so it lives as long as the server.
+//  - the Binance stream (trades, 1m klines, mini tickers) into the sink;
+//  - a background worker for REST work: start-up backfill, repair of the
+//    gaps a reconnect leaves, a periodic sweep for holes, the CoinGecko
+//    catalogue refresh and a periodic status log.
+class Feed {
+ public:
+  Feed(const Config& config, std::vector<std::string> pairs,
+       std::vector<storage::AssetRecord> assets, market::TickSink& sink,
+       market::MarketState& market, market::CandleRecorder& recorder,
+       storage::PricingRepository& repository)
+      : config_(config),
+        pairs_(std::move(pairs)),
+        assets_(std::move(assets)),
+        market_(market),
+        recorder_(recorder),
+        repository_(repository) {
+    history_ = MakeBinanceHistory(config);
+    if (history_ != nullptr) {
+      filler_ = std::make_unique<feed::HistoryFiller>(
+          *history_, repository_,
+          [this](const std::string& pair, int64_t from, int64_t to) {
+            return repository_.StoredOpenTimes(pair, Interval::k1m, from, to);
+          },
+          NowMs);
+    }
+    bridge_ = std::make_unique<feed::FeedBridge>(
+        sink, "binance",
+        [this](const std::string& pair, int64_t from, int64_t to) {
+          ScheduleGapRepair(pair, from, to);
+        });
+    if (!config.binance_ws_url.empty()) {
+      absl::StatusOr<std::unique_ptr<providers::BinanceStreamClient>> stream =
+          providers::BinanceStreamClient::Create(
+              {.base_url = config.binance_ws_url, .symbols = pairs_}, *bridge_);
+      if (!stream.ok()) {
+        throw common::ConfigError("BINANCE_WS_URL: " +
+                                  std::string(stream.status().message()));
+      }
+      stream_ = std::move(*stream);
+    }
+    if (!config.coingecko_url.empty() && config.coingecko_refresh.count() > 0) {
+      providers::CoinGeckoOptions options{.base_url = config.coingecko_url};
+      if (!config.coingecko_api_key.empty()) {
+        options.plan = config.coingecko_api_plan == "pro"
+                           ? providers::CoinGeckoPlan::kPro
+                           : providers::CoinGeckoPlan::kDemo;
+        options.api_key = config.coingecko_api_key;
+      }
+      absl::StatusOr<std::unique_ptr<providers::CoinGeckoClient>> gecko =
+          providers::CoinGeckoClient::Create(std::move(options));
+      if (!gecko.ok()) {
+        throw common::ConfigError("COINGECKO_URL: " +
+                                  std::string(gecko.status().message()));
+      }
+      coingecko_ = std::move(*gecko);
+    }
+  }
+
+  ~Feed() { Stop(); }
+
+  void Start() {
+    if (stream_ != nullptr) {
+      stream_->Start();
+    } else {
+      common::LogWarn(
+          "BINANCE_WS_URL is not set: no live feed; prices stay unavailable");
+    }
+    if (filler_ != nullptr && config_.startup_backfill_days > 0) {
+      const int64_t now = NowMs();
+      const int64_t from = now - config_.startup_backfill_days * kDayMs;
+      for (const std::string& pair : pairs_) {
+        worker_.Post("start-up backfill " + pair,
+                     [this, pair, from, now] { FillMissing(pair, from, now); });
+      }
+    }
+    if (filler_ != nullptr) ScheduleSweep();
+    if (coingecko_ != nullptr) {
+      worker_.Post("coingecko refresh", [this] { RefreshCatalogue(); });
+    }
+    ScheduleStatusLog();
+  }
+
+  void Stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    if (stream_ != nullptr) stream_->Stop();
+    // Unblocks a request the worker may be waiting on.
+    if (history_ != nullptr) history_->Shutdown();
+    if (coingecko_ != nullptr) coingecko_->Shutdown();
+    worker_.Stop();
+  }
+
+ private:
+  using Clock = feed::BackgroundWorker::Clock;
+  // The periodic sweep looks this far back for holes; it leaves out the
+  // newest minutes, which may still wait in the recorder's flush buffer.
+  static constexpr int64_t kSweepWindowMs = 2 * 60 * kMinuteMs;
+  static constexpr int64_t kSweepLagMs = 3 * kMinuteMs;
+  static constexpr std::chrono::minutes kSweepEvery{10};
+  static constexpr std::chrono::seconds kStatusEvery{60};
+  // A gap is repaired at most this far back with a full refetch; older
+  // parts only get their missing minutes.
+  static constexpr int64_t kMaxRefetchMs = kDayMs;
+
+  void FillMissing(const std::string& pair, int64_t from, int64_t to) {
+    const feed::FillResult result = filler_->FillMissing(pair, from, to);
+    if (result.candles_written > 0) {
+      common::LogInfo("filled missing candles",
+                      {{"pair", pair}, {"candles", result.candles_written}});
+    }
+  }
+
+  // Called on the stream's network thread: only schedules. The repair runs
+  // once the minute in which the connection came back has closed, so that
+  // its exchange kline replaces the candle built from the trades after the
+  // reconnect.
+  void ScheduleGapRepair(const std::string& pair, int64_t from, int64_t to) {
+    if (filler_ == nullptr) {
+      common::LogWarn("feed gap not repaired: BINANCE_REST_URL is not set",
+                      {{"pair", pair}, {"from_ms", from}, {"to_ms", to}});
+      return;
+    }
+    const int64_t end = AlignToInterval(to, Interval::k1m) + kMinuteMs;
+    const int64_t wait_ms = std::max<int64_t>(0, end - NowMs()) + 3000;
+    worker_.PostAt(Clock::now() + std::chrono::milliseconds(wait_ms),
+                   "gap repair " + pair, [this, pair, from, end] {
+                     const int64_t refetch_from =
+                         std::max(from, end - kMaxRefetchMs);
+                     if (refetch_from > from)
+                       FillMissing(pair, from, refetch_from);
+                     const feed::FillResult result =
+                         filler_->Refetch(pair, refetch_from, end);
+                     common::LogInfo("feed gap repaired from REST klines",
+                                     {{"pair", pair},
+                                      {"from_ms", from},
+                                      {"to_ms", end},
+                                      {"candles", result.candles_written}});
+                   });
+  }
+
+  void ScheduleSweep() {
+    worker_.PostAt(Clock::now() + kSweepEvery, "gap sweep", [this] {
+      const int64_t to = NowMs() - kSweepLagMs;
+      for (const std::string& pair : pairs_) {
+        try {
+          FillMissing(pair, to - kSweepWindowMs, to);
+        } catch (const std::exception& error) {
+          common::LogWarn("gap sweep failed",
+                          {{"pair", pair}, {"error", error.what()}});
+        }
+      }
+      ScheduleSweep();
+    });
+  }
+
+  void RefreshCatalogue() {
+    // Re-posted first, so that a failure does not end the refreshes.
+    worker_.PostAt(Clock::now() + config_.coingecko_refresh,
+                   "coingecko refresh", [this] { RefreshCatalogue(); });
+    std::vector<std::string> ids;
+    for (const auto& asset : assets_) ids.push_back(asset.coingecko_id);
+    absl::StatusOr<providers::Batch<coingecko::CoinMarket>> markets =
+        coingecko_->GetCoinsMarkets("usd", ids,
+                                    providers::CoinGeckoClient::kMaxPerPage);
+    if (!markets.ok()) {
+      common::LogWarn("CoinGecko refresh failed; keeping the catalogue",
+                      {{"error", markets.status().ToString()}});
+      return;
+    }
+    std::vector<storage::AssetMarketData> updates;
+    for (const coingecko::CoinMarket& coin : markets->items) {
+      storage::AssetMarketData update{.coingecko_id = coin.id,
+                                      .logo_url = coin.image};
+      if (coin.market_cap_rank.has_value() && *coin.market_cap_rank > 0 &&
+          *coin.market_cap_rank <= INT32_MAX) {
+        update.rank = static_cast<int32_t>(*coin.market_cap_rank);
+      }
+      if (coin.market_cap.has_value() && coin.market_cap->IsPositive()) {
+        update.market_cap_usd = coin.market_cap->ToString();
+      }
+      if (coin.circulating_supply.has_value() &&
+          coin.circulating_supply->IsPositive()) {
+        update.circulating_supply = coin.circulating_supply->ToString();
+      }
+      updates.push_back(std::move(update));
+    }
+    const int64_t changed = repository_.UpdateAssetMarketData(updates);
+    common::LogInfo(
+        "catalogue refreshed from CoinGecko",
+        {{"coins", static_cast<int64_t>(updates.size())},
+         {"rows_changed", changed},
+         {"rejected", static_cast<int64_t>(markets->rejected.size())}});
+  }
+
+  // Health in the log: whether the feed is connected, how many prices are
+  // fresh, and what was skipped.
+  void ScheduleStatusLog() {
+    worker_.PostAt(Clock::now() + kStatusEvery, "status log", [this] {
+      const market::MarketStateStats state = market_.stats();
+      const market::CandleRecorderStats candles = recorder_.stats();
+      int64_t rejected = 0, gaps = 0, messages = 0;
+      if (stream_ != nullptr) {
+        const providers::StreamStats stream = stream_->stats();
+        for (const auto& [reason, count] : stream.rejected) rejected += count;
+        gaps = stream.gaps_reported;
+        messages = stream.messages;
+      }
+      const int64_t fresh = static_cast<int64_t>(market_.FreshAssetCount());
+      const int64_t total = static_cast<int64_t>(market_.assets().size());
+      common::Log(
+          fresh == total ? common::LogLevel::kInfo : common::LogLevel::kWarn,
+          "market feed status",
+          {{"connected", bridge_->connected()},
+           {"fresh_assets", fresh},
+           {"assets", total},
+           {"stream_messages", messages},
+           {"stream_rejected", rejected},
+           {"gaps", gaps},
+           {"ticks_applied", state.ticks_applied},
+           {"invalid", state.invalid},
+           {"out_of_order", state.out_of_order},
+           {"candles_written", candles.candles_written},
+           {"candle_flush_failures", candles.flush_failures},
+           {"candles_buffered", static_cast<int64_t>(candles.buffered)},
+           {"background_failures", worker_.failures()}});
+      ScheduleStatusLog();
+    });
+  }
+
+  const Config& config_;
+  const std::vector<std::string> pairs_;
+  const std::vector<storage::AssetRecord> assets_;
+  market::MarketState& market_;
+  market::CandleRecorder& recorder_;
+  storage::PricingRepository& repository_;
+  std::unique_ptr<feed::BinanceHistorySource> history_;
+  std::unique_ptr<feed::HistoryFiller> filler_;
+  std::unique_ptr<providers::CoinGeckoClient> coingecko_;
+  std::unique_ptr<feed::FeedBridge> bridge_;
+  std::unique_ptr<providers::BinanceStreamClient> stream_;
+  // Last: its tasks use everything above.
+  feed::BackgroundWorker worker_;
+  bool stopped_ = false;
 };
-
-std::unique_ptr<Feed> StartFeed(const Config& config,
-                                const std::vector<std::string>& pairs,
-                                market::TickSink& sink) {
-  (void)sink;
-  common::LogWarn(
-      "no market-data provider linked into this build; serving without a "
-      "live feed",
-      {{"pairs", static_cast<int64_t>(pairs.size())},
-       {"binance_ws_url_set", !config.binance_ws_url.empty()}});
-  return std::make_unique<Feed>();
-}
-
-// The REST history client, or null while no provider is linked.
-std::unique_ptr<market::HistorySource> MakeHistorySource(const Config&) {
-  return nullptr;
-}
 
 int Serve(const Config& config) {
   common::ConnectionPool pool(config.database.ConnectionString(),
@@ -223,9 +483,11 @@ int Serve(const Config& config) {
   handler::PriceStreamHub streams(market, {});
   handler::PricingHandler service(market, repository, &recorder, streams);
 
+  Feed feed(config, market.RequiredPairs(), assets, sink, market, recorder,
+            repository);
   recorder.Start();
   streams.Start();
-  std::unique_ptr<Feed> feed = StartFeed(config, market.RequiredPairs(), sink);
+  feed.Start();
 
   common::ServerOptions options;
   options.port = config.server.grpc_port;
@@ -241,7 +503,7 @@ int Serve(const Config& config) {
                    {"assets", static_cast<int64_t>(assets.size())},
                    {"price_stale_seconds", config.price_stale_after.count()}});
   server.Run();
-  feed.reset();
+  feed.Stop();
   streams.Stop();
   recorder.Stop();
   common::LogInfo("stopped",
@@ -282,35 +544,28 @@ int Rollup(const Config& config) {
 int Backfill(const Config& config) {
   std::unique_ptr<market::HistorySource> source = MakeHistorySource(config);
   if (source == nullptr) {
-    common::LogError(
-        "backfill needs the exchange REST client, which is not linked into "
-        "this build");
+    common::LogError("backfill needs BINANCE_REST_URL");
     return 2;
   }
   common::ConnectionPool pool(config.database.ConnectionString(), 2);
   ApplyMigrationsWithRetry(pool);
   storage::PricingRepository repository(pool);
+  feed::HistoryFiller filler(
+      *source, repository,
+      [&repository](const std::string& pair, int64_t from, int64_t to) {
+        return repository.StoredOpenTimes(pair, Interval::k1m, from, to);
+      },
+      NowMs);
   const int64_t now = NowMs();
-  const int64_t end = AlignToInterval(now, Interval::k1m);
+  const int64_t from = now - int64_t{config.backfill_days} * kDayMs;
   int failures = 0;
   for (const std::string& pair :
        PairsOf(TrackedAssets(repository, config), true)) {
-    const std::optional<int64_t> latest =
-        repository.LatestOpenTime(pair, Interval::k1m);
-    const int64_t from = latest.has_value()
-                             ? *latest + kMinuteMs
-                             : end - int64_t{config.backfill_days} * kDayMs;
-    if (from >= end) continue;
     try {
-      std::vector<market::SourcedCandle> batch;
-      for (Candle& candle : source->FetchOneMinuteCandles(pair, from, end)) {
-        if (!candle.closed || candle.interval != Interval::k1m) continue;
-        batch.push_back({std::move(candle), source->name() + ":klines"});
-      }
-      repository.UpsertCandles(batch);
-      common::LogInfo(
-          "backfilled",
-          {{"pair", pair}, {"candles", static_cast<int64_t>(batch.size())}});
+      const feed::FillResult result = filler.FillMissing(pair, from, now);
+      common::LogInfo("backfilled", {{"pair", pair},
+                                     {"candles", result.candles_written},
+                                     {"requests", result.ranges_fetched}});
     } catch (const std::exception& error) {
       ++failures;
       common::LogError("backfill failed",

@@ -2,7 +2,8 @@
 """End-to-end tests of Crypto Tracker's REST and gRPC surface.
 
 Runs against a live stack: NGINX ingress -> gateway sidecar -> user-service
--> PostgreSQL. `make test` starts a stack of its own and runs this with the
+or pricing-service -> PostgreSQL, the pricing-service fed by the exchange
+simulator. `make test` starts a stack of its own and runs this with the
 CT_E2E_* variables set; by default it targets the stack of `make up`:
 
   CT_E2E_BASE_URL          ingress (http://127.0.0.1:8080)
@@ -11,6 +12,10 @@ CT_E2E_* variables set; by default it targets the stack of `make up`:
   CT_E2E_KEYS_DIR          JWT keys of the stack (.local/keys)
   CT_E2E_RUNNING_SERVICES  services that run, space-separated (user)
   CT_E2E_RESULTS_FILE      where to write the summary line (optional)
+  CT_E2E_PRICING_GRPC_ADDR pricing-service's gRPC port (127.0.0.1:50052)
+  CT_E2E_EXCHANGE_SIM_URL  the exchange simulator (http://127.0.0.1:15100)
+  CT_E2E_RESTART_PRICING   a shell command restarting pricing-service
+                           (optional; the restart case is skipped without)
 
 Usage: run_e2e.py [-k SUBSTRING] [--list]
 Only the standard library and the openssl and grpcurl commands are used.
@@ -33,6 +38,7 @@ from cases import text_fields  # noqa: E402,F401
 from cases import throttle  # noqa: E402,F401
 from cases import ingress  # noqa: E402,F401
 from cases import grpc_api  # noqa: E402,F401
+from cases import pricing  # noqa: E402,F401
 # isort: on
 from support.context import Config, Context  # noqa: E402
 from support.framework import registered_cases, run_cases, summary_line  # noqa: E402

@@ -144,6 +144,10 @@ std::vector<AssetSpec> DefaultAssets() {
       {"ATOM", "cosmos", "Cosmos Hub", 6.6, 0.85, 0.75, 3, 2, 2e7, 390e6, 0},
       {"ETC", "ethereum-classic", "Ethereum Classic", 26, 0.80, 0.70, 2, 2, 2e7,
        150e6, 210.7e6},
+      // In pricing-service's seeded catalogue too (its stream subscribes to
+      // every catalogue pair, and an unknown stream fails the handshake).
+      {"NEAR", "near", "NEAR Protocol", 5.1, 0.95, 0.80, 3, 1, 3e7, 1.2e9, 0},
+      {"APT", "aptos", "Aptos", 8.9, 0.95, 0.80, 3, 2, 2e7, 560e6, 0},
   };
   std::vector<AssetSpec> assets;
   for (const Row& row : kRows) {

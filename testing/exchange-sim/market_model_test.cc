@@ -23,10 +23,10 @@ int Asset(const MarketModel& model, const char* pair) {
 TEST(MarketModelTest, DefaultAssetsCoverTopCoinsAndEuro) {
   const MarketModel model(1, 64);
   for (const char* pair :
-       {"BTCUSDT",   "ETHUSDT", "BNBUSDT", "SOLUSDT",  "XRPUSDT", "ADAUSDT",
-        "DOGEUSDT",  "TRXUSDT", "TONUSDT", "AVAXUSDT", "DOTUSDT", "LINKUSDT",
-        "MATICUSDT", "LTCUSDT", "BCHUSDT", "SHIBUSDT", "XLMUSDT", "UNIUSDT",
-        "ATOMUSDT",  "ETCUSDT", "EURUSDT"}) {
+       {"BTCUSDT",   "ETHUSDT", "BNBUSDT",  "SOLUSDT",  "XRPUSDT", "ADAUSDT",
+        "DOGEUSDT",  "TRXUSDT", "TONUSDT",  "AVAXUSDT", "DOTUSDT", "LINKUSDT",
+        "MATICUSDT", "LTCUSDT", "BCHUSDT",  "SHIBUSDT", "XLMUSDT", "UNIUSDT",
+        "ATOMUSDT",  "ETCUSDT", "NEARUSDT", "APTUSDT",  "EURUSDT"}) {
     EXPECT_GE(model.FindPair(pair), 0) << pair;
   }
   EXPECT_EQ(model.FindPair("NOPEUSDT"), -1);

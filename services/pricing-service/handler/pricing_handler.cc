@@ -301,10 +301,17 @@ std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
         0, AlignToInterval(end_ms, interval) - int64_t{limit} * width);
   }
   if (tail_from >= end_ms) return candles;
+  // A tail that fits the row cap is read forwards from its start; only a
+  // longer one is read from its newest end (newest mode), where the cap
+  // must cut the old side. Reading a short tail from the newest end would
+  // load up to the whole cap of minutes only to drop most of them.
+  const bool tail_fits =
+      (end_ms - tail_from) / IntervalMillis(Interval::k1m) <= kMaxRollUpMinutes;
+  const bool read_newest = newest && !tail_fits;
   std::vector<Candle> minutes =
-      newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
-             : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
-  const bool truncated = minutes.size() == kMaxRollUpMinutes;
+      read_newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
+                  : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
+  const bool truncated = !tail_fits && minutes.size() == kMaxRollUpMinutes;
   // In newest mode the lower bound is applied here.
   std::erase_if(minutes,
                 [&](const Candle& c) { return c.open_time_ms < tail_from; });
@@ -318,7 +325,7 @@ std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
   }
   // A window cut by the row cap may hold a partial bucket at its edge.
   if (truncated && !rolled->empty()) {
-    if (newest) {
+    if (read_newest) {
       rolled->erase(rolled->begin());
     } else {
       rolled->pop_back();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <iterator>
+#include <map>
 #include <utility>
 
 #include "services/common/logging.h"
@@ -111,11 +112,23 @@ std::optional<Candle> CandleRecorder::OpenCandle(std::string_view pair) const {
 std::vector<Candle> CandleRecorder::UnpersistedCandles(
     std::string_view pair) const {
   std::lock_guard lock(mu_);
-  std::vector<Candle> candles;
+  // One candle per minute: the exchange's kline over the trades candle of
+  // the same minute, as the store will keep it.
+  std::map<int64_t, const SourcedCandle*> by_time;
   for (const SourcedCandle& entry : buffer_) {
-    if (entry.candle.symbol == pair) candles.push_back(entry.candle);
+    if (entry.candle.symbol != pair) continue;
+    const SourcedCandle*& slot = by_time[entry.candle.open_time_ms];
+    if (slot == nullptr || entry.source.ends_with(":klines") ||
+        !slot->source.ends_with(":klines")) {
+      slot = &entry;
+    }
   }
-  if (auto open = aggregator_.OpenCandle(pair)) candles.push_back(*open);
+  std::vector<Candle> candles;
+  candles.reserve(by_time.size() + 1);
+  for (const auto& [time, entry] : by_time) candles.push_back(entry->candle);
+  if (auto open = aggregator_.OpenCandle(pair)) {
+    if (!by_time.contains(open->open_time_ms)) candles.push_back(*open);
+  }
   std::stable_sort(candles.begin(), candles.end(),
                    [](const Candle& a, const Candle& b) {
                      return a.open_time_ms < b.open_time_ms;

@@ -152,5 +152,25 @@ TEST_F(CandleRecorderTest, UnpersistedCandlesShowClosedAndOpenMinutes) {
   EXPECT_TRUE(recorder_.UnpersistedCandles("BTCUSDT").empty());
 }
 
+TEST_F(CandleRecorderTest, UnpersistedCandlesPreferTheExchangeKline) {
+  Trade(kMinute0 + 1'000, "100");
+  Candle kline;
+  kline.symbol = "BTCUSDT";
+  kline.open_time_ms = kMinute0;
+  kline.open = kline.low = D("99");
+  kline.high = kline.close = D("102");
+  kline.trade_count = 5;
+  kline.closed = true;
+  recorder_.OnClosedCandle(kline, "binance");
+  // The trades candle of the same minute closes after the kline arrived.
+  Trade(kMinute0 + 61'000, "101");
+  const std::vector<Candle> candles = recorder_.UnpersistedCandles("BTCUSDT");
+  ASSERT_EQ(candles.size(), 2u);
+  EXPECT_EQ(candles[0].open_time_ms, kMinute0);
+  EXPECT_EQ(candles[0].close, D("102"));
+  EXPECT_EQ(candles[0].trade_count, 5);
+  EXPECT_FALSE(candles[1].closed);
+}
+
 }  // namespace
 }  // namespace cryptotracker::pricing::market

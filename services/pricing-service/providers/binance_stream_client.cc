@@ -110,6 +110,10 @@ class BinanceStreamClient::Impl {
         Notify([&] { listener_.OnStatus(false, "stopped"); });
       }
       work_.reset();
+      // Closing the socket cancels the reads, but the WebSocket's idle
+      // timer may stay pending for up to idle_timeout; nothing pending
+      // matters any more, so the loop ends now rather than then.
+      ioc_.stop();
     });
     thread_.join();
   }

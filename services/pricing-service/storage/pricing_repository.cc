@@ -22,6 +22,12 @@ constexpr const char* kCandleColumns =
     "(extract(epoch from open_time) * 1000)::bigint, open::text, high::text, "
     "low::text, close::text, volume::text, quote_volume::text, trade_count";
 
+// Candles the exchange reported ("binance:klines"), as opposed to candles
+// built here from trades.
+bool IsExchangeSource(std::string_view source) {
+  return source.ends_with(":klines");
+}
+
 struct Month {
   int year = 1970;
   unsigned month = 1;  // 1..12
@@ -205,14 +211,22 @@ std::vector<std::string> PricingRepository::ListPartitions() {
 void PricingRepository::UpsertCandles(
     const std::vector<market::SourcedCandle>& candles) {
   if (candles.empty()) return;
-  // The last candle of each key wins; a statement may not update one row
-  // twice, so duplicates never reach the INSERT.
+  // One candle per key reaches the INSERT (a statement may not update one
+  // row twice): an exchange ("...:klines") candle over a trades one, as in
+  // the table, and otherwise the last. The recorder's batches hold the
+  // exchange's kline of a minute before the trades candle of the same
+  // minute, which it closes at flush time.
   absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>, size_t> last;
   int64_t min_time = candles.front().candle.open_time_ms;
   int64_t max_time = min_time;
   for (size_t i = 0; i < candles.size(); ++i) {
     const Candle& c = candles[i].candle;
-    last[{c.symbol, c.interval, c.open_time_ms}] = i;
+    auto [it, inserted] =
+        last.try_emplace({c.symbol, c.interval, c.open_time_ms}, i);
+    if (!inserted && (IsExchangeSource(candles[i].source) ||
+                      !IsExchangeSource(candles[it->second].source))) {
+      it->second = i;
+    }
     min_time = std::min(min_time, c.open_time_ms);
     max_time = std::max(max_time, c.open_time_ms);
   }
@@ -302,6 +316,56 @@ std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
     }
     if (newest) std::reverse(candles.begin(), candles.end());
     return candles;
+  });
+}
+
+std::vector<int64_t> PricingRepository::StoredOpenTimes(const std::string& pair,
+                                                        Interval interval,
+                                                        int64_t from_ms,
+                                                        int64_t to_ms) {
+  if (to_ms <= from_ms) return {};
+  return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
+    const pqxx::result rows = tx.exec_params(
+        "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
+        " WHERE pair = $1 AND interval_name = $2"
+        " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(
+            4) " ORDER BY open_time",
+        pair, std::string(IntervalName(interval)), from_ms, to_ms);
+    std::vector<int64_t> times;
+    times.reserve(rows.size());
+    for (const pqxx::row& row : rows) times.push_back(row[0].as<int64_t>());
+    return times;
+  });
+}
+
+int64_t PricingRepository::UpdateAssetMarketData(
+    const std::vector<AssetMarketData>& updates) {
+  if (updates.empty()) return 0;
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    int64_t changed = 0;
+    for (const AssetMarketData& update : updates) {
+      // Empty values keep what the row has; unchanged rows are not
+      // rewritten (no update_time bump, no dead tuple).
+      const pqxx::result result = tx.exec_params(
+          "UPDATE assets SET"
+          " rank = coalesce(NULLIF($2::integer, 0), rank),"
+          " market_cap_usd = coalesce(NULLIF($3, '')::numeric, market_cap_usd),"
+          " circulating_supply ="
+          "   coalesce(NULLIF($4, '')::numeric, circulating_supply),"
+          " logo_url = coalesce(NULLIF($5, ''), logo_url),"
+          " update_time = now()"
+          " WHERE coingecko_id = $1 AND ("
+          "   rank IS DISTINCT FROM coalesce(NULLIF($2::integer, 0), rank)"
+          "   OR market_cap_usd IS DISTINCT FROM"
+          "      coalesce(NULLIF($3, '')::numeric, market_cap_usd)"
+          "   OR circulating_supply IS DISTINCT FROM"
+          "      coalesce(NULLIF($4, '')::numeric, circulating_supply)"
+          "   OR logo_url IS DISTINCT FROM coalesce(NULLIF($5, ''), logo_url))",
+          update.coingecko_id, update.rank, update.market_cap_usd,
+          update.circulating_supply, update.logo_url);
+      changed += static_cast<int64_t>(result.affected_rows());
+    }
+    return changed;
   });
 }
 

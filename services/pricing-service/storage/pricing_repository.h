@@ -45,6 +45,17 @@ struct AssetRecord {
   int64_t update_time_ms = 0;
 };
 
+// Market data of one asset from CoinGecko /coins/markets, keyed by its
+// CoinGecko id. Decimal strings; an empty string leaves the column as is.
+struct AssetMarketData {
+  std::string coingecko_id;
+  // 0 leaves the rank as is.
+  int32_t rank = 0;
+  std::string market_cap_usd;
+  std::string circulating_supply;
+  std::string logo_url;
+};
+
 struct RetentionResult {
   // One-minute candles deleted (older than the one-minute cutoff).
   int64_t one_minute_deleted = 0;
@@ -80,6 +91,17 @@ class PricingRepository final : public market::CandleStore {
   std::vector<Candle> QueryCandles(const std::string& pair, Interval interval,
                                    int64_t from_ms, int64_t to_ms, int limit,
                                    bool newest);
+
+  // Open times of the stored candles of `pair` and `interval` in [from_ms,
+  // to_ms), ascending; for finding holes to backfill.
+  std::vector<int64_t> StoredOpenTimes(const std::string& pair,
+                                       Interval interval, int64_t from_ms,
+                                       int64_t to_ms);
+
+  // Updates rank, market capitalisation, supply and logo of the assets
+  // with these CoinGecko ids, in one transaction; unknown ids are ignored.
+  // Returns the rows changed.
+  int64_t UpdateAssetMarketData(const std::vector<AssetMarketData>& updates);
 
   // Open time of the newest stored candle, if any.
   std::optional<int64_t> LatestOpenTime(const std::string& pair,

@@ -1,6 +1,7 @@
 // Integration test: the repository against a real PostgreSQL database.
 #include "services/pricing-service/storage/pricing_repository.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -223,6 +224,72 @@ TEST_F(PricingRepositoryTest, RetentionDeletesOldMinutesAndDropsOldMonths) {
   repository_->UpsertCandles(
       {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"}});
   EXPECT_EQ(CountRows("1m"), 2);
+}
+
+TEST_F(PricingRepositoryTest, KlineWinsOverTradesCandleInTheSameBatch) {
+  // The recorder queues the exchange's kline on arrival and appends the
+  // trades candle of the same minute when it closes it at flush time.
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "101"), "binance:klines"},
+       {MakeCandle("BTCUSDT", kJan31Late, "99", 2), "binance:trades"}});
+  std::vector<Candle> stored = repository_->QueryCandles(
+      "BTCUSDT", Interval::k1m, kJan31Late, kJan31Late + kMinute, 10, false);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].close, D("101"));
+  EXPECT_EQ(stored[0].trade_count, 3);
+  // Among candles of one kind the last still wins.
+  repository_->UpsertCandles(
+      {{MakeCandle("ETHUSDT", kJan31Late, "100"), "binance:trades"},
+       {MakeCandle("ETHUSDT", kJan31Late, "102"), "binance:trades"}});
+  stored = repository_->QueryCandles("ETHUSDT", Interval::k1m, kJan31Late,
+                                     kJan31Late + kMinute, 10, false);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].close, D("102"));
+}
+
+TEST_F(PricingRepositoryTest, StoredOpenTimesListsOnlyTheRange) {
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "100"), "t"},
+       {MakeCandle("BTCUSDT", kJan31Late + 2 * kMinute, "101"), "t"},
+       {MakeCandle("ETHUSDT", kJan31Late, "102"), "t"}});
+  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1m, kJan31Late,
+                                           kJan31Late + 10 * kMinute),
+              ElementsAre(kJan31Late, kJan31Late + 2 * kMinute));
+  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1m,
+                                           kJan31Late + kMinute,
+                                           kJan31Late + 2 * kMinute),
+              ElementsAre());
+  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1h, kJan31Late,
+                                           kJan31Late + kMinute),
+              ElementsAre());
+}
+
+TEST_F(PricingRepositoryTest, MarketDataUpdateKeepsWhatIsNotGiven) {
+  const int64_t changed = repository_->UpdateAssetMarketData(
+      {{.coingecko_id = "bitcoin",
+        .rank = 1,
+        .market_cap_usd = "1834567890123.5",
+        .circulating_supply = "19800000",
+        .logo_url = "https://img.example.test/btc.png"},
+       {.coingecko_id = "ethereum", .rank = 3},
+       {.coingecko_id = "no-such-coin", .rank = 7}});
+  EXPECT_EQ(changed, 2);
+  const std::vector<AssetRecord> assets = repository_->ListAssets();
+  ASSERT_GE(assets.size(), 2u);
+  EXPECT_EQ(assets[0].symbol, "BTC");
+  EXPECT_EQ(assets[0].market_cap_usd, "1834567890123.5");
+  EXPECT_EQ(assets[0].circulating_supply, "19800000");
+  EXPECT_EQ(assets[0].logo_url, "https://img.example.test/btc.png");
+  auto eth =
+      std::find_if(assets.begin(), assets.end(),
+                   [](const AssetRecord& a) { return a.symbol == "ETH"; });
+  ASSERT_NE(eth, assets.end());
+  EXPECT_EQ(eth->rank, 3);
+  EXPECT_EQ(eth->website_url, "https://ethereum.org");
+  // The same values again change nothing.
+  EXPECT_EQ(repository_->UpdateAssetMarketData(
+                {{.coingecko_id = "ethereum", .rank = 3}}),
+            0);
 }
 
 }  // namespace
