@@ -5,6 +5,7 @@
 #   make up      run the whole stack locally (foreground; Ctrl-C stops it)
 #   make test    unit, integration and end-to-end tests on a separate stack
 #   make bench   pricing-service benchmarks on a separate stack (testing/bench)
+#   make images  build the container images with podman (deploy/images)
 #   make fmt     clang-format the C++ sources (fmt-check only checks)
 #   make clean   delete local data of `make up` / `make test`
 

@@ -17,6 +17,8 @@ readonly DEBIAN_PACKAGES=(
   ca-certificates curl jq python3 openssl
   # The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
   chromium
+  # Container images (make images) and their smoke test.
+  podman debootstrap
 )
 readonly GRPCURL_VERSION=v1.9.3
 readonly MIN_GO=1.22

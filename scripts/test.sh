@@ -130,6 +130,13 @@ frontend_browser_tests() {
       npm run e2e)
 }
 
+# Builds the user-service and gateway images with podman and runs them
+# read-only as non-root against a throwaway PostgreSQL; prints SKIPPED and
+# succeeds where podman cannot run containers (deploy/images/README.md).
+image_smoke_test() {
+  "${CT_ROOT}/deploy/images/smoke-test.sh"
+}
+
 e2e_tests() {
   local results="${CT_RUN_DIR}/e2e/results.txt" user_index pricing_index
   mkdir -p "${CT_RUN_DIR}/e2e"
@@ -170,6 +177,7 @@ fi
 run_stage "gateway go tests" gateway_tests
 run_stage "kubernetes manifests" k8s_tests
 run_stage "frontend unit tests" frontend_unit_tests
+run_stage "container images" image_smoke_test
 if ((stack_ok)); then
   ct_select_services >/dev/null 2>&1
   run_stage "browser tests" frontend_browser_tests
