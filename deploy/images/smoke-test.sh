@@ -24,6 +24,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "${CT_IMAGES_ROOT}/scripts/lib/common.sh"
 # shellcheck source=scripts/lib/postgres.sh
 source "${CT_IMAGES_ROOT}/scripts/lib/postgres.sh"
+# A stack of its own: settings inherited from a caller's stack (make test
+# exports them) would point at that stack's ports, data and processes.
+unset CT_RUN_DIR CT_PG_DIR CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE \
+  CT_EXCHANGE_SIM_PORT CT_LOG_DIR CT_PID_DIR CT_PG_DATA CT_PG_SOCKET_DIR
 ct_setup_path
 
 readonly PG_PORT="${SMOKE_PG_PORT:-55871}"

@@ -70,6 +70,9 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	if opts.RefreshCookie != nil {
 		api = withRefreshCookie(*opts.RefreshCookie, api)
 	}
+	if opts.Service.Name == "pricing" {
+		api = withIntervalAliases(api)
+	}
 
 	root := http.NewServeMux()
 	root.Handle("/healthz", readOnly(errs, healthHandler(healthpb.NewHealthClient(opts.Backend))))

@@ -373,6 +373,20 @@ def pricing_unknown_symbol(ctx):
     expect(b"NOPE" in response.body, f"stream error does not name the symbol: {response.describe()}")
 
 
+@case("pricing: short interval names (1h, 1d) work like the enum names")
+def pricing_short_interval_names(ctx):
+    require_pricing(ctx)
+    short = get_json(ctx, f"{API}/assets/BTC/candles?interval=1h&limit=5")
+    long = get_json(ctx, f"{API}/assets/BTC/candles?interval=INTERVAL_1H&limit=5")
+    expect(short.get("candles") and len(short["candles"]) == len(long.get("candles", [])),
+           f"1h and INTERVAL_1H differ: {short} vs {long}")
+    check_candles(short["candles"], 3600 * 1000, "candles of interval=1h")
+    get_json(ctx, f"{API}/assets/BTC/analysis?interval=1d")
+    # "1M" is a month on exchanges; it must not be taken for a minute.
+    expect_error(ctx.http.get(f"{API}/assets/BTC/candles?interval=1M"), 400, GRPC_INVALID_ARGUMENT,
+                 mentions=["interval"])
+
+
 @case("pricing: an unknown quote or interval is a 400")
 def pricing_unknown_quote_interval(ctx):
     require_pricing(ctx)
