@@ -157,7 +157,7 @@ func TestNetworkPolicies(t *testing.T) {
 	// The intended reachability: "source -> destination:port" pairs that must be
 	// open. Every other pair among the endpoints must be closed.
 	want := map[string]bool{
-		"ingress-nginx -> frontend:8080":                      true,
+		"ingress-nginx -> frontend:80":                        true,
 		"ingress-nginx -> user-service:5000":                  true,
 		"ingress-nginx -> pricing-service:12000":              true,
 		"ingress-nginx -> portfolio-service:5000":             true,
