@@ -16,16 +16,20 @@ import (
 // the pricing jobs run the pricing binary with the same configuration;
 // wait-for-db and postgres are what their commands and the postgres image's
 // entrypoint read. Every container in every render must have a row, and must
-// get exactly these names: no missing ones, no strays.
-var cppServiceEnv = []string{
+// get exactly these names: no missing ones, no strays. config_code_test.go
+// checks the rows against the configuration code itself.
+var baseServiceEnv = []string{
 	"GRPC_PORT", "LOG_LEVEL",
 	"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_POOL_SIZE",
 	"SHUTDOWN_GRACE_SECONDS",
-	"JWT_ISSUER", "JWT_AUDIENCE",
 }
 
-// pricing-service and its jobs (backfill, rollup) share one ConfigMap.
-var pricingServiceEnv = append(slices.Clone(cppServiceEnv),
+// Services that verify access tokens also read the issuer and audience.
+var cppServiceEnv = append(slices.Clone(baseServiceEnv), "JWT_ISSUER", "JWT_AUDIENCE")
+
+// pricing-service and its jobs (backfill, rollup) share one ConfigMap. All
+// pricing routes are public, so it reads no JWT settings.
+var pricingServiceEnv = append(slices.Clone(baseServiceEnv),
 	"BINANCE_REST_URL", "BINANCE_WS_URL", "COINGECKO_URL", "COINGECKO_API_PLAN", "COINGECKO_REFRESH_SECONDS",
 	"PRICE_STALE_SECONDS", "CANDLE_FLUSH_SECONDS", "CANDLE_RETENTION_DAYS", "CANDLE_ROLLUP_RETENTION_DAYS",
 	"CANDLE_ROLLUP_LOOKBACK_HOURS", "CANDLE_BACKFILL_DAYS", "CANDLE_STARTUP_BACKFILL_DAYS")
@@ -34,11 +38,11 @@ var expectedEnv = map[string][]string{
 	"user-service": append(slices.Clone(cppServiceEnv),
 		"JWT_PRIVATE_KEY_FILE", "ACCESS_TOKEN_TTL_SECONDS", "REFRESH_TOKEN_TTL_SECONDS",
 		"LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_FAILURE_WINDOW_SECONDS"),
-	"pricing-service":   append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
+	"pricing-service":   slices.Clone(pricingServiceEnv),
 	"portfolio-service": append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
 	"alert-service":     append(slices.Clone(cppServiceEnv), "JWT_PUBLIC_KEY_FILE"),
-	"backfill":          append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
-	"rollup":            append(slices.Clone(pricingServiceEnv), "JWT_PUBLIC_KEY_FILE"),
+	"backfill":          slices.Clone(pricingServiceEnv),
+	"rollup":            slices.Clone(pricingServiceEnv),
 	"gateway":           {"SERVICE", "HTTP_PORT", "GRPC_BACKEND", "MAX_BODY_BYTES", "SHUTDOWN_GRACE_SECONDS"},
 	"wait-for-db":       {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"},
 	"postgres":          {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "PGDATA"},

@@ -37,7 +37,7 @@ var expectedKustomizations = []string{
 // they can also prove the development values do not leak into production.
 var prodSecretFiles = map[string][]string{
 	"user-service":      {"db-password", "jwt-private.pem"},
-	"pricing-service":   {"db-password", "jwt-public.pem"},
+	"pricing-service":   {"db-password"},
 	"portfolio-service": {"db-password", "jwt-public.pem"},
 	"alert-service":     {"db-password", "jwt-public.pem"},
 }
