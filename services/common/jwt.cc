@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "services/common/digest.h"
 
 namespace cryptotracker::common {
 namespace internal {
@@ -82,16 +83,6 @@ std::optional<std::string> Coordinate(EVP_PKEY* key, const char* param) {
     return std::nullopt;
   }
   return bytes;
-}
-
-std::string Sha256(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(),
-                 nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return std::string(reinterpret_cast<char*>(digest), length);
 }
 
 // RFC 7638 thumbprint: SHA-256 over the required members in lexical order.

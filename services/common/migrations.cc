@@ -1,11 +1,10 @@
 #include "services/common/migrations.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
 
+#include "services/common/digest.h"
 #include "services/common/logging.h"
 
 namespace cryptotracker::common {
@@ -75,22 +74,7 @@ std::optional<std::string> FindMismatch(
 
 }  // namespace
 
-std::string MigrationChecksum(std::string_view sql) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(),
-                 nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
+std::string MigrationChecksum(std::string_view sql) { return Sha256Hex(sql); }
 
 void ApplyMigrations(ConnectionPool& pool, std::string_view service,
                      const std::vector<Migration>& migrations) {

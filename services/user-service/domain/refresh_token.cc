@@ -5,6 +5,9 @@
 #include <array>
 #include <stdexcept>
 
+#include "services/common/digest.h"
+#include "services/common/jwt.h"
+
 namespace cryptotracker::user::domain {
 
 void EnsureSodiumInitialized() {
@@ -18,13 +21,9 @@ std::string GenerateRefreshToken() {
   EnsureSodiumInitialized();
   std::array<unsigned char, kRefreshTokenBytes> bytes;
   randombytes_buf(bytes.data(), bytes.size());
-  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  std::string encoded(sodium_base64_ENCODED_LEN(kRefreshTokenBytes, kVariant),
-                      '\0');
-  sodium_bin2base64(encoded.data(), encoded.size(), bytes.data(), bytes.size(),
-                    kVariant);
+  std::string encoded = common::Base64UrlEncode(std::string_view(
+      reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   sodium_memzero(bytes.data(), bytes.size());
-  encoded.resize(kRefreshTokenLength);  // Drops the terminating NUL.
   return encoded;
 }
 
@@ -39,29 +38,13 @@ std::string GenerateTokenId() {
 }
 
 bool IsWellFormedRefreshToken(std::string_view token) {
-  if (token.size() != kRefreshTokenLength) return false;
-  for (char c : token) {
-    const bool base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!base64url) return false;
-  }
-  return true;
+  // The decoder also refuses non-canonical final characters.
+  return token.size() == kRefreshTokenLength &&
+         common::Base64UrlDecode(token).ok();
 }
 
 std::string HashRefreshToken(std::string_view token) {
-  return Sha256Hex(token);
-}
-
-std::string Sha256Hex(std::string_view data) {
-  EnsureSodiumInitialized();
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest;
-  crypto_hash_sha256(digest.data(),
-                     reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size());
-  std::string hex(crypto_hash_sha256_BYTES * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  hex.resize(crypto_hash_sha256_BYTES * 2);
-  return hex;
+  return common::Sha256Hex(token);
 }
 
 bool IsCanonicalUuid(std::string_view text) {

@@ -28,9 +28,6 @@ bool IsWellFormedRefreshToken(std::string_view token);
 // Lower-case hex SHA-256 of the token: the value stored and looked up.
 std::string HashRefreshToken(std::string_view token);
 
-// Lower-case hex SHA-256 (libsodium crypto_hash_sha256) of any bytes.
-std::string Sha256Hex(std::string_view data);
-
 // True for a UUID in canonical text form (8-4-4-4-12 hex digits), as
 // PostgreSQL prints them. Used to reject foreign ids before they reach SQL.
 bool IsCanonicalUuid(std::string_view text);

@@ -29,6 +29,10 @@ TEST(RefreshTokenTest, RejectsMalformedTokens) {
   EXPECT_FALSE(IsWellFormedRefreshToken(std::string(42, 'A') + "+"));
   EXPECT_FALSE(IsWellFormedRefreshToken(std::string(42, 'A') + "'"));
   EXPECT_FALSE(IsWellFormedRefreshToken(std::string(42, 'A') + "\xC3"));
+  // 43 characters carry 258 bits; a token of 32 bytes leaves the last two
+  // zero, so "Z" (25) can end no token the service ever issued.
+  EXPECT_FALSE(IsWellFormedRefreshToken(std::string(42, 'A') + "Z"));
+  EXPECT_TRUE(IsWellFormedRefreshToken(std::string(42, 'A') + "Y"));
 }
 
 TEST(RefreshTokenTest, HashIsSha256Hex) {

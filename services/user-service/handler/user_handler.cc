@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "services/common/digest.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/user-service/domain/display_name.h"
@@ -52,7 +53,7 @@ std::string ClientAddressOf(const grpc::ServerContext& context) {
 // The throttle key of an account: a digest of the normalised email, so that
 // whatever was typed into the email field (sometimes a password) is not kept.
 std::string AccountKey(const std::string& normalized_email) {
-  return domain::Sha256Hex(normalized_email);
+  return common::Sha256Hex(normalized_email);
 }
 
 void SetTimestamp(std::chrono::system_clock::time_point time,

@@ -379,7 +379,7 @@ TEST_F(UserHandlerTest, LogoutEndsTheSessionIdempotently) {
   EXPECT_EQ(Refresh(login.refresh_token()).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   // Unknown but well-formed: OK, so as not to reveal which tokens exist.
-  EXPECT_TRUE(Logout(std::string(43, 'Z')).ok());
+  EXPECT_TRUE(Logout(std::string(42, 'Z') + "A").ok());
   const grpc::Status malformed = Logout("x");
   EXPECT_EQ(malformed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(malformed.error_message(), StartsWith("refresh_token"));
