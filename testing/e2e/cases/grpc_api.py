@@ -1,19 +1,12 @@
 """The user-service's gRPC surface, through grpcurl (server reflection)."""
 
-import os
-import subprocess
-
+from support import context
 from support.checks import expect
-from support.framework import Skip, case
+from support.framework import case
 
 
 def grpcurl(ctx, *args):
-    if not os.access(ctx.config.grpcurl, os.X_OK):
-        raise Skip(f"grpcurl not found at {ctx.config.grpcurl} (make deps installs it)")
-    result = subprocess.run([ctx.config.grpcurl, "-plaintext", "-max-time", "10", *args],
-                            capture_output=True, text=True, check=False)
-    expect(result.returncode == 0, f"grpcurl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout
+    return context.grpcurl(ctx.config, *args).stdout
 
 
 @case("grpcurl lists the user service, health and reflection")
@@ -42,16 +35,10 @@ def grpc_health(ctx):
 
 @case("gRPC errors carry the right status codes")
 def grpc_status_codes(ctx):
-    if not os.access(ctx.config.grpcurl, os.X_OK):
-        raise Skip("grpcurl not found")
-    result = subprocess.run(
-        [ctx.config.grpcurl, "-plaintext", "-max-time", "10", "-d", '{"email": "not-an-email", "password": "x"}',
-         ctx.config.user_grpc_addr, "cryptotracker.user.v1.UserService/Register"],
-        capture_output=True, text=True, check=False)
+    result = context.grpcurl(ctx.config, "-d", '{"email": "not-an-email", "password": "x"}',
+                             ctx.config.user_grpc_addr, "cryptotracker.user.v1.UserService/Register", check=False)
     expect(result.returncode != 0, "an invalid Register succeeded over gRPC")
     expect("InvalidArgument" in result.stderr, f"expected InvalidArgument: {result.stderr}")
-    result = subprocess.run(
-        [ctx.config.grpcurl, "-plaintext", "-max-time", "10", ctx.config.user_grpc_addr,
-         "cryptotracker.user.v1.UserService/GetMe"],
-        capture_output=True, text=True, check=False)
+    result = context.grpcurl(ctx.config, ctx.config.user_grpc_addr, "cryptotracker.user.v1.UserService/GetMe",
+                             check=False)
     expect("Unauthenticated" in result.stderr, f"GetMe without a token: {result.stderr}")

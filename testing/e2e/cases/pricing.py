@@ -8,14 +8,15 @@ candles are compared with the exchange's own klines value for value.
 import datetime
 import http.client
 import json
-import os
 import subprocess
 import time
 import urllib.parse
 import urllib.request
 from decimal import Decimal
 
-from support.checks import GRPC_INVALID_ARGUMENT, GRPC_NOT_FOUND, expect, expect_error, expect_status
+from support.checks import (GRPC_INVALID_ARGUMENT, GRPC_NOT_FOUND, expect, expect_error, expect_status,
+                            parse_timestamp)
+from support import context
 from support.framework import Skip, case
 
 API = "/pricing-service/api/v1"
@@ -34,8 +35,7 @@ def require_pricing(ctx):
 def parse_time(text):
     """RFC 3339 with a Z as the gateway writes it -> milliseconds."""
     expect(isinstance(text, str) and text.endswith("Z"), f"not an RFC 3339 UTC timestamp: {text!r}")
-    value = datetime.datetime.fromisoformat(text[:-1] + "+00:00")
-    return int(value.timestamp() * 1000)
+    return int(parse_timestamp(text, "timestamp").timestamp() * 1000)
 
 
 def rfc3339(ms):
@@ -136,19 +136,15 @@ def check_candles(rows, width_ms, what):
         previous = open_ms
 
 
-def exchange_sim_url():
-    return os.environ.get("CT_E2E_EXCHANGE_SIM_URL", "http://127.0.0.1:15100")
-
-
-def exchange_klines(pair, start_ms, end_ms):
+def exchange_klines(ctx, pair, start_ms, end_ms):
     """The simulator's (Binance's) closed one-minute klines in [start, end)."""
     query = urllib.parse.urlencode({"symbol": pair, "interval": "1m", "startTime": start_ms,
                                     "endTime": end_ms - 1, "limit": 1000})
     try:
-        with urllib.request.urlopen(f"{exchange_sim_url()}/api/v3/klines?{query}", timeout=10) as answer:
+        with urllib.request.urlopen(f"{ctx.config.exchange_sim_url}/api/v3/klines?{query}", timeout=10) as answer:
             rows = json.load(answer)
     except OSError as error:
-        raise Skip(f"exchange simulator not reachable at {exchange_sim_url()}: {error}") from error
+        raise Skip(f"exchange simulator not reachable at {ctx.config.exchange_sim_url}: {error}") from error
     return {row[0]: row for row in rows}
 
 
@@ -291,7 +287,7 @@ def pricing_candles_1m(ctx):
     check_candles(rows, MINUTE_MS, "ETH 1m")
     expect(parse_time(rows[0]["openTime"]) == start, f"first candle {rows[0]['openTime']}")
     expect(all(r.get("closed") for r in rows), "a candle of the past is not closed")
-    expect_same_as_exchange(rows, exchange_klines("ETHUSDT", start, end), "ETH 1m")
+    expect_same_as_exchange(rows, exchange_klines(ctx, "ETHUSDT", start, end), "ETH 1m")
 
 
 @case("pricing: 1h candles roll up the backfilled history")
@@ -427,35 +423,25 @@ def pricing_bad_timestamps(ctx):
 
 # ---- gRPC --------------------------------------------------------------------
 
-def pricing_grpc_addr():
-    return os.environ.get("CT_E2E_PRICING_GRPC_ADDR", "127.0.0.1:50052")
-
-
 def grpcurl(ctx, *args, check=True):
-    if not os.access(ctx.config.grpcurl, os.X_OK):
-        raise Skip(f"grpcurl not found at {ctx.config.grpcurl}")
-    result = subprocess.run([ctx.config.grpcurl, "-plaintext", "-max-time", "10", *args],
-                            capture_output=True, text=True, check=False)
-    if check:
-        expect(result.returncode == 0, f"grpcurl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result
+    return context.grpcurl(ctx.config, *args, check=check)
 
 
 @case("pricing: grpcurl lists and calls cryptotracker.pricing.v1")
 def pricing_grpc(ctx):
     require_pricing(ctx)
-    services = grpcurl(ctx, pricing_grpc_addr(), "list").stdout.split()
+    services = grpcurl(ctx, ctx.config.pricing_grpc_addr, "list").stdout.split()
     expect(SERVICE in services, f"{SERVICE} not listed: {services}")
-    described = grpcurl(ctx, pricing_grpc_addr(), "describe", SERVICE).stdout
+    described = grpcurl(ctx, ctx.config.pricing_grpc_addr, "describe", SERVICE).stdout
     for method in ("ListAssets", "GetPrices", "StreamPrices", "GetCandles", "GetAnalysis", "GetMarketSummary"):
         expect(f"rpc {method} " in described, f"describe lacks {method}:\n{described}")
     wait_for_prices(ctx)
-    answer = json.loads(grpcurl(ctx, "-d", '{"symbols": ["BTC", "ETH"], "quote": "EUR"}', pricing_grpc_addr(),
+    answer = json.loads(grpcurl(ctx, "-d", '{"symbols": ["BTC", "ETH"], "quote": "EUR"}', ctx.config.pricing_grpc_addr,
                                 f"{SERVICE}/GetPrices").stdout)
     expect([p["symbol"] for p in answer["prices"]] == ["BTC", "ETH"], f"{answer!r}")
     for price in answer["prices"]:
         check_price(price, quote="EUR", omits_defaults=True)
-    failed = grpcurl(ctx, "-d", '{"symbols": ["NOPE"]}', pricing_grpc_addr(), f"{SERVICE}/GetPrices", check=False)
+    failed = grpcurl(ctx, "-d", '{"symbols": ["NOPE"]}', ctx.config.pricing_grpc_addr, f"{SERVICE}/GetPrices", check=False)
     expect(failed.returncode != 0 and "NotFound" in failed.stderr and "NOPE" in failed.stderr,
            f"unknown symbol over gRPC: {failed.stderr}")
 
@@ -465,7 +451,7 @@ def pricing_grpc(ctx):
 @case("pricing: a restart neither loses nor doubles closed candles")
 def pricing_restart(ctx):
     require_pricing(ctx)
-    command = os.environ.get("CT_E2E_RESTART_PRICING")
+    command = ctx.config.restart_pricing
     if not command:
         raise Skip("CT_E2E_RESTART_PRICING (a command that restarts pricing-service) is not set")
     wait_for_prices(ctx)
@@ -498,4 +484,4 @@ def pricing_restart(ctx):
     expected_count = (settle - start) // MINUTE_MS
     expect(len(after) == expected_count, f"{len(after)} minutes in [{rfc3339(start)}, {rfc3339(settle)}),"
            f" expected {expected_count}: a minute was lost")
-    expect_same_as_exchange(after, exchange_klines("BTCUSDT", start, settle), "BTC 1m across a restart")
+    expect_same_as_exchange(after, exchange_klines(ctx, "BTCUSDT", start, settle), "BTC 1m across a restart")

@@ -4,9 +4,11 @@ import itertools
 import os
 import secrets
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 
 from support import checks
+from support.framework import Skip
 from support.http_client import Client
 
 USER_API = "/user-service/api/v1"
@@ -24,6 +26,10 @@ class Config:
     work_dir: str
     grpcurl: str
     running_services: list
+    pricing_grpc_addr: str
+    exchange_sim_url: str
+    # A shell command that restarts pricing-service; the restart case needs it.
+    restart_pricing: str
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     @classmethod
@@ -41,7 +47,11 @@ class Config:
             keys_dir=os.environ.get("CT_E2E_KEYS_DIR", os.path.join(root, ".local", "keys")),
             work_dir=work_dir,
             grpcurl=grpcurl,
-            running_services=os.environ.get("CT_E2E_RUNNING_SERVICES", "user").split(),
+            # What `make up` starts today.
+            running_services=os.environ.get("CT_E2E_RUNNING_SERVICES", "user pricing").split(),
+            pricing_grpc_addr=os.environ.get("CT_E2E_PRICING_GRPC_ADDR", "127.0.0.1:50052"),
+            exchange_sim_url=os.environ.get("CT_E2E_EXCHANGE_SIM_URL", "http://127.0.0.1:15100"),
+            restart_pricing=os.environ.get("CT_E2E_RESTART_PRICING", ""),
         )
 
 
@@ -122,3 +132,15 @@ class Context:
 
     def expect_login_works(self, email, password):
         checks.expect_token_pair(self.login(email, password))
+
+
+def grpcurl(config, *args, check=True):
+    """Runs grpcurl in plaintext against the stack; with check, a failure
+    fails the case. Skips the case where grpcurl is not installed."""
+    if not os.access(config.grpcurl, os.X_OK):
+        raise Skip(f"grpcurl not found at {config.grpcurl} (make deps installs it)")
+    result = subprocess.run([config.grpcurl, "-plaintext", "-max-time", "10", *args],
+                            capture_output=True, text=True, check=False)
+    if check:
+        checks.expect(result.returncode == 0, f"grpcurl {' '.join(args)} failed: {result.stderr.strip()}")
+    return result

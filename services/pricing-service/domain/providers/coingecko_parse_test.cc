@@ -6,22 +6,15 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/pricing-service/domain/providers/test_fixtures.h"
 
 namespace cryptotracker::pricing::coingecko {
 namespace {
 
 using providers::ParseErrorReason;
 
-std::string Fixture(const std::string& name) {
-  const std::string path = "services/pricing-service/domain/testdata/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-Decimal D(std::string_view text) { return *Decimal::Parse(text); }
+using ::cryptotracker::pricing::test_fixtures::D;
+using ::cryptotracker::pricing::test_fixtures::Fixture;
 
 TEST(CoinGeckoMarketsTest, ParsesDocumentedFormat) {
   ParseResult<Batch<CoinMarket>> result =

@@ -1,0 +1,30 @@
+// Helpers shared by the provider parser tests.
+#ifndef CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
+#define CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "services/pricing-service/domain/decimal.h"
+
+namespace cryptotracker::pricing::test_fixtures {
+
+// Contents of domain/testdata/<name> (a runfile of the test).
+inline std::string Fixture(const std::string& name) {
+  const std::string path = "services/pricing-service/domain/testdata/" + name;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "missing fixture " << path;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// A decimal literal the test knows to be valid.
+inline Decimal D(std::string_view text) { return *Decimal::Parse(text); }
+
+}  // namespace cryptotracker::pricing::test_fixtures
+
+#endif  // CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
