@@ -27,7 +27,7 @@ constexpr int kDefaultTopCount = 5;
 constexpr int kMaxTopCount = 20;
 // Display precision of indicator values.
 constexpr int kPriceDigits = 8;
-constexpr int kPercentDigits = 2;
+using market::kPercentDigits;
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 
@@ -83,17 +83,11 @@ std::string FormatLatest(const absl::StatusOr<Series>& series, int digits) {
   return series.ok() ? FormatDouble(series->Latest(), digits) : std::string();
 }
 
-// (to - from) / from in percent, two decimals; "" when from is zero.
-std::string PercentChange(Decimal from, Decimal to) {
+// market::PercentChange as API text; "" when it cannot be computed.
+std::string PercentChangeText(Decimal from, Decimal to) {
   if (!from.IsPositive()) return "";
-  absl::StatusOr<Decimal> change = to.Subtract(from);
-  if (!change.ok()) return "";
-  absl::StatusOr<Decimal> scaled = change->Multiply(Decimal::FromInteger(100));
-  if (!scaled.ok()) return "";
-  absl::StatusOr<Decimal> percent = scaled->Divide(from);
-  if (!percent.ok()) return "";
-  absl::StatusOr<Decimal> rounded = percent->Round(kPercentDigits);
-  return rounded.ok() ? rounded->ToString() : "";
+  absl::StatusOr<Decimal> percent = market::PercentChange(from, to);
+  return percent.ok() ? percent->ToString() : "";
 }
 
 int64_t WallClockMs() {
@@ -481,7 +475,7 @@ grpc::Status PricingHandler::GetAnalysis(grpc::ServerContext* context,
     };
     for (const auto& [span, field] : spans) {
       if (std::optional<Decimal> past = PriceAt(pair, now_ms - span)) {
-        *(returns->*field)() = PercentChange(*past, latest);
+        *(returns->*field)() = PercentChangeText(*past, latest);
       }
     }
     SetTimestamp(now_ms, response->mutable_compute_time());

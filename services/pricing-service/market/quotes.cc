@@ -32,10 +32,8 @@ absl::Status FillChange(QuotedPrice& price) {
   if (!change.ok()) return change.status();
   price.change_24h = *change;
   if (price.open_24h->IsZero()) return absl::OkStatus();
-  absl::StatusOr<Decimal> ratio = change->Multiply(kHundred);
-  if (!ratio.ok()) return ratio.status();
   absl::StatusOr<Decimal> percent =
-      DivideRounded(*ratio, *price.open_24h, kPercentDigits);
+      PercentChange(*price.open_24h, price.last_price);
   if (!percent.ok()) return percent.status();
   price.change_percent_24h = *percent;
   return absl::OkStatus();
@@ -52,6 +50,14 @@ void WidenRange(QuotedPrice& price) {
 }
 
 }  // namespace
+
+absl::StatusOr<Decimal> PercentChange(Decimal from, Decimal to) {
+  absl::StatusOr<Decimal> change = to.Subtract(from);
+  if (!change.ok()) return change.status();
+  absl::StatusOr<Decimal> scaled = change->Multiply(kHundred);
+  if (!scaled.ok()) return scaled.status();
+  return DivideRounded(*scaled, from, kPercentDigits);
+}
 
 absl::StatusOr<QuoteCurrency> ParseQuoteCurrency(std::string_view text) {
   std::string upper(text);

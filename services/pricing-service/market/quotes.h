@@ -42,6 +42,10 @@ inline constexpr int kBtcDigits = 14;
 // Percentages are shown with two decimals ("-2.35").
 inline constexpr int kPercentDigits = 2;
 
+// (to - from) / from in percent, kPercentDigits decimals. INVALID_ARGUMENT
+// when from is zero; OUT_OF_RANGE on overflow.
+absl::StatusOr<Decimal> PercentChange(Decimal from, Decimal to);
+
 // One asset's price and 24-hour statistics in one quote currency. Optional
 // amounts are absent when the source has not reported them (no 24h ticker
 // yet) or they cannot be computed (change percent of a zero open).

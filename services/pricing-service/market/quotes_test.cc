@@ -28,6 +28,21 @@ class QuotesTest : public ::testing::Test {
   MarketState market_;
 };
 
+TEST(PercentChangeTest, RoundsHalfEvenToTwoDecimalsAndRefusesZero) {
+  EXPECT_EQ(
+      PercentChange(*Decimal::Parse("200"), *Decimal::Parse("150"))->ToString(),
+      "-25");
+  // 1/3 of a percent of 3 -> 0.333... -> 33.33 %.
+  EXPECT_EQ(
+      PercentChange(*Decimal::Parse("3"), *Decimal::Parse("4"))->ToString(),
+      "33.33");
+  // 0.125 % rounds half-even to 0.12.
+  EXPECT_EQ(
+      PercentChange(*Decimal::Parse("800"), *Decimal::Parse("801"))->ToString(),
+      "0.12");
+  EXPECT_FALSE(PercentChange(*Decimal::Parse("0"), *Decimal::Parse("1")).ok());
+}
+
 TEST(ParseQuoteCurrencyTest, AcceptsKnownQuotesCaseInsensitively) {
   EXPECT_EQ(*ParseQuoteCurrency(""), QuoteCurrency::kUsd);
   EXPECT_EQ(*ParseQuoteCurrency("usd"), QuoteCurrency::kUsd);
