@@ -211,10 +211,6 @@ std::unique_ptr<feed::BinanceHistorySource> MakeBinanceHistory(
                                                       NowMs);
 }
 
-std::unique_ptr<market::HistorySource> MakeHistorySource(const Config& config) {
-  return MakeBinanceHistory(config);
-}
-
 // The live market feed of `serve` and the background work around it. Owns
 // the provider clients, so it lives as long as the server.
 //  - the Binance stream (trades, 1m klines, mini tickers) into the sink;
@@ -542,7 +538,7 @@ int Rollup(const Config& config) {
 }
 
 int Backfill(const Config& config) {
-  std::unique_ptr<market::HistorySource> source = MakeHistorySource(config);
+  std::unique_ptr<market::HistorySource> source = MakeBinanceHistory(config);
   if (source == nullptr) {
     common::LogError("backfill needs BINANCE_REST_URL");
     return 2;

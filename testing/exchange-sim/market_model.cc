@@ -201,14 +201,6 @@ std::string FixedPoint::ToString(int min_decimals) const {
   return negative && magnitude != 0 ? "-" + text : text;
 }
 
-std::string FixedPoint::ToShortString() const {
-  std::string text = ToString();
-  if (text.find('.') == std::string::npos) return text;
-  while (text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
-}
-
 void Bar::Add(const Trade& trade) {
   Bar single;
   single.open_time_ms = open_time_ms;

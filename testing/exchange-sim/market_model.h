@@ -77,8 +77,6 @@ struct FixedPoint {
   // Plain decimal text with at least `min_decimals` fractional digits
   // (zero-padded, Binance style: "0.00100000"); never exponent form.
   std::string ToString(int min_decimals = 0) const;
-  // Shortest text: trailing fractional zeros removed ("70187", "0.5").
-  std::string ToShortString() const;
 };
 
 struct Trade {
