@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 
-#include <cctype>
-
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "services/common/logging.h"
 
 namespace cryptotracker::common {
@@ -43,12 +43,12 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (first == last) return Denied("missing authorization metadata");
   if (std::next(first) != last) return Denied("several authorization values");
   const std::string_view value(first->second.data(), first->second.size());
-  static constexpr std::string_view kScheme = "bearer ";
+  static constexpr absl::string_view kScheme = "bearer ";
   if (value.size() <= kScheme.size()) return Denied("malformed authorization");
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) {
-      return Denied("not a bearer credential");
-    }
+  // Debian's abseil has its own string_view type, not std::string_view.
+  if (!absl::StartsWithIgnoreCase(absl::string_view(value.data(), value.size()),
+                                  kScheme)) {
+    return Denied("not a bearer credential");
   }
   std::string_view token = value.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

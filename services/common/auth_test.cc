@@ -128,6 +128,7 @@ TEST_F(AuthTest, AcceptsValidBearerToken) {
   EXPECT_EQ(response.text(), "token-5");
   // The scheme is case-insensitive (RFC 7235).
   EXPECT_TRUE(CallAuthenticated("bearer " + Token(), &response).ok());
+  EXPECT_TRUE(CallAuthenticated("BEARER " + Token(), &response).ok());
 }
 
 TEST_F(AuthTest, RejectsMissingOrBadCredentialsWithGenericMessage) {
@@ -140,6 +141,7 @@ TEST_F(AuthTest, RejectsMissingOrBadCredentialsWithGenericMessage) {
       "Bearer",                                   // no token
       "Bearer ",                                  // blank token
       "Basic dXNlcjpwYXNz",                       // other scheme
+      "Bearers " + valid,                         // other scheme
       valid,                                      // no scheme
       "Bearer not.a.jwt",                         // garbage
       "Bearer " + tampered,                       // bad signature

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <utility>
 
+#include "services/common/logging.h"
+
 namespace cryptotracker::common {
 namespace {
 
@@ -179,12 +181,8 @@ ServerConfig ServerConfig::FromEnv(EnvReader& env) {
   ServerConfig config;
   config.grpc_port = env.RequiredInt("GRPC_PORT", 1, 65535);
   config.log_level = env.String("LOG_LEVEL", "info");
-  static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn",
-                                            "error"};
-  bool known = false;
-  for (const char* level : kLevels) known = known || config.log_level == level;
-  if (!known) {
-    env.AddProblem("LOG_LEVEL", "must be one of trace|debug|info|warn|error");
+  if (!ParseLogLevel(config.log_level)) {
+    env.AddProblem("LOG_LEVEL", "must be one of " + LogLevelNames());
     config.log_level = "info";
   }
   config.shutdown_grace =

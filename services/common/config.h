@@ -11,17 +11,12 @@
 #include <chrono>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace cryptotracker::common {
+#include "services/common/config_error.h"
 
-// Thrown for unusable configuration (by EnvReader::Finish and by InitLogging).
-class ConfigError : public std::runtime_error {
- public:
-  using runtime_error::runtime_error;
-};
+namespace cryptotracker::common {
 
 // Reads typed settings and collects every problem; Finish() reports them.
 // Accessors always return a usable value (the default, or an empty/zero value

@@ -172,7 +172,17 @@ TEST(ServerConfigTest, RejectsUnknownLevelAndMissingPort) {
   EXPECT_EQ(config.shutdown_grace, std::chrono::seconds(10));
   const std::string message = FinishMessage(env);
   EXPECT_THAT(message, HasSubstr("GRPC_PORT"));
-  EXPECT_THAT(message, HasSubstr("LOG_LEVEL: must be one of"));
+  EXPECT_THAT(
+      message,
+      HasSubstr("LOG_LEVEL: must be one of trace|debug|info|warn|error"));
+}
+
+TEST(ServerConfigTest, AcceptsEveryLogLevel) {
+  for (const char* level : {"trace", "debug", "info", "warn", "error"}) {
+    EnvReader env = ReaderFor({{"GRPC_PORT", "50051"}, {"LOG_LEVEL", level}});
+    EXPECT_EQ(ServerConfig::FromEnv(env).log_level, level);
+    EXPECT_THAT(env.problems(), ::testing::IsEmpty()) << level;
+  }
 }
 
 TEST(JwtVerifyConfigTest, Defaults) {

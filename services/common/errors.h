@@ -98,8 +98,8 @@ bool IsConnectionLoss(const pqxx::sql_error& error);
 //   UnavailableError         -> UNAVAILABLE
 //   other std::exception     -> Internal() (logged, no detail to the caller)
 template <class Fn>
-grpc::Status GuardedCall(grpc::ServerContext* ctx, std::string_view method,
-                         Fn&& fn) {
+grpc::Status GuardedCall(const grpc::ServerContextBase* ctx,
+                         std::string_view method, Fn&& fn) {
   const auto start = std::chrono::steady_clock::now();
   const std::string request_id =
       ctx != nullptr ? RequestIdFrom(*ctx) : NewRequestId();

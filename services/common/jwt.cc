@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "services/common/digest.h"
 
 namespace cryptotracker::common {
@@ -85,15 +86,23 @@ std::optional<std::string> Coordinate(EVP_PKEY* key, const char* param) {
   return bytes;
 }
 
-// RFC 7638 thumbprint: SHA-256 over the required members in lexical order.
-std::optional<std::string> Thumbprint(EVP_PKEY* key) {
+// The public half of a P-256 key as a JWK; its kid is the RFC 7638
+// thumbprint: SHA-256 over the required members in lexical order.
+std::optional<PublicJwk> JwkOf(EVP_PKEY* key) {
   auto x = Coordinate(key, OSSL_PKEY_PARAM_EC_PUB_X);
   auto y = Coordinate(key, OSSL_PKEY_PARAM_EC_PUB_Y);
   if (!x || !y) return std::nullopt;
+  PublicJwk jwk;
+  jwk.kty = "EC";
+  jwk.crv = "P-256";
+  jwk.x = Base64UrlEncode(*x);
+  jwk.y = Base64UrlEncode(*y);
   const std::string canonical = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" +
-                                Base64UrlEncode(*x) + "\",\"y\":\"" +
-                                Base64UrlEncode(*y) + "\"}";
-  return Base64UrlEncode(Sha256(canonical));
+                                jwk.x + "\",\"y\":\"" + jwk.y + "\"}";
+  jwk.kid = Base64UrlEncode(Sha256(canonical));
+  jwk.alg = "ES256";
+  jwk.use = "sig";
+  return jwk;
 }
 
 int64_t ToUnixSeconds(std::chrono::system_clock::time_point t) {
@@ -135,17 +144,6 @@ std::optional<Json> DecodeJsonObject(std::string_view segment) {
   Json parsed = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
   return parsed;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool VerifySignature(EVP_PKEY* key, std::string_view signing_input,
@@ -270,13 +268,18 @@ absl::StatusOr<JwtSigner> JwtSigner::FromPrivateKeyPem(std::string_view pem) {
   if (!IsP256(key.get())) {
     return absl::InvalidArgumentError("ES256 needs an EC P-256 private key");
   }
-  std::optional<std::string> kid = Thumbprint(key.get());
-  if (!kid) return absl::InternalError("cannot read the public key");
-  return JwtSigner(std::move(key), std::move(*kid));
+  std::optional<PublicJwk> jwk = JwkOf(key.get());
+  if (!jwk) return absl::InternalError("cannot read the public key");
+  return JwtSigner(std::move(key), std::move(*jwk));
+}
+
+JwtSigner::JwtSigner(internal::PkeyPtr key, PublicJwk jwk)
+    : key_(std::move(key)), jwk_(std::move(jwk)) {
+  const Json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", jwk_.kid}};
+  encoded_header_ = Base64UrlEncode(header.dump()) + ".";
 }
 
 std::string JwtSigner::Sign(const JwtClaims& claims) const {
-  Json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", key_id_}};
   Json payload = Json::object();
   // Extra claims first, so registered claims always win over same-named ones.
   for (const auto& [name, value] : claims.extra) payload[name] = value;
@@ -304,9 +307,8 @@ std::string JwtSigner::Sign(const JwtClaims& claims) const {
   payload["exp"] = ToUnixSeconds(claims.expires_at);
 
   const std::string signing_input =
-      Base64UrlEncode(header.dump()) + "." +
-      Base64UrlEncode(
-          payload.dump(-1, ' ', false, Json::error_handler_t::replace));
+      encoded_header_ + Base64UrlEncode(payload.dump(
+                            -1, ' ', false, Json::error_handler_t::replace));
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
   std::size_t der_length = 0;
@@ -352,20 +354,6 @@ std::string JwtSigner::PublicKeyPem() const {
   return BioContents(bio.get());
 }
 
-PublicJwk JwtSigner::public_jwk() const {
-  PublicJwk jwk;
-  jwk.kty = "EC";
-  jwk.crv = "P-256";
-  jwk.x = Base64UrlEncode(
-      Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X).value_or(""));
-  jwk.y = Base64UrlEncode(
-      Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y).value_or(""));
-  jwk.kid = key_id_;
-  jwk.alg = "ES256";
-  jwk.use = "sig";
-  return jwk;
-}
-
 absl::StatusOr<JwtVerifier> JwtVerifier::FromPublicKeysPem(
     std::string_view pems, std::string issuer, std::string audience) {
   static constexpr std::string_view kBegin = "-----BEGIN ";
@@ -397,9 +385,9 @@ absl::StatusOr<JwtVerifier> JwtVerifier::FromPublicKeysPem(
     if (!IsP256(key.get())) {
       return absl::InvalidArgumentError("public key is not EC P-256");
     }
-    std::optional<std::string> kid = Thumbprint(key.get());
-    if (!kid) return absl::InternalError("cannot read public key");
-    keys[*kid] = std::move(key);
+    std::optional<PublicJwk> jwk = JwkOf(key.get());
+    if (!jwk) return absl::InternalError("cannot read public key");
+    keys[jwk->kid] = std::move(key);
   }
   if (keys.empty()) {
     return absl::InvalidArgumentError("no PEM public key found");
@@ -447,7 +435,7 @@ absl::StatusOr<JwtClaims> JwtVerifier::VerifyOrThrow(
   }
   if (auto typ = header->find("typ"); typ != header->end()) {
     if (!typ->is_string() ||
-        !EqualsIgnoreCase(typ->get<std::string>(), "JWT")) {
+        !absl::EqualsIgnoreCase(typ->get<std::string>(), "JWT")) {
       return Reject("unsupported typ");
     }
   }

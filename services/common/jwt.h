@@ -67,15 +67,19 @@ class JwtSigner {
   // Header {"alg":"ES256","typ":"JWT","kid":key_id()}. Times are written as
   // whole seconds; empty string claims are omitted.
   std::string Sign(const JwtClaims& claims) const;
-  const std::string& key_id() const { return key_id_; }
+  const std::string& key_id() const { return jwk_.kid; }
   std::string PublicKeyPem() const;
-  PublicJwk public_jwk() const;
+  // Computed once from the key, when the signer is made.
+  const PublicJwk& public_jwk() const { return jwk_; }
 
  private:
-  JwtSigner(internal::PkeyPtr key, std::string key_id)
-      : key_(std::move(key)), key_id_(std::move(key_id)) {}
+  JwtSigner(internal::PkeyPtr key, PublicJwk jwk);
+
   internal::PkeyPtr key_;
-  std::string key_id_;
+  PublicJwk jwk_;
+  // base64url of the header plus the '.': the same for every token, so it
+  // is encoded once rather than on every Sign.
+  std::string encoded_header_;
 };
 
 class JwtVerifier {

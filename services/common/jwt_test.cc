@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -221,6 +223,22 @@ TEST_F(JwtTest, KeyIdIsRfc7638Thumbprint) {
   EXPECT_EQ(jwk.kid, signer_->key_id());
 }
 
+TEST_F(JwtTest, EveryTokenAndCopyCarriesTheSameHeader) {
+  // The header is encoded once per signer; it must still name this key in
+  // every token, also from a copy of the signer.
+  JwtClaims other = Claims();
+  other.subject = "user-456";
+  const JwtSigner copy = *signer_;
+  for (const std::string& token :
+       {signer_->Sign(Claims()), signer_->Sign(other), copy.Sign(other)}) {
+    const auto parts = Split(token);
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(Json::parse(*Base64UrlDecode(parts[0])), Header());
+    EXPECT_TRUE(verifier_->Verify(token, kNow).ok()) << token;
+  }
+  EXPECT_EQ(copy.public_jwk().kid, signer_->key_id());
+}
+
 TEST_F(JwtTest, RejectsExpiredTokenBeyondLeeway) {
   JwtClaims claims = Claims();
   claims.issued_at = kNow - seconds(1000);
@@ -422,6 +440,47 @@ TEST_F(CraftedJwtTest, RejectsUnknownCritAndTyp) {
   header = Header();
   header.erase("kid");
   ExpectRejected(SignRaw(header, Payload()), "no kid");
+}
+
+TEST_F(CraftedJwtTest, TypIsCaseInsensitive) {
+  Json header = Header();
+  header["typ"] = "jwt";
+  EXPECT_TRUE(verifier_->Verify(SignRaw(header, Payload()), kNow).ok());
+  header["typ"] = "Jwt";
+  EXPECT_TRUE(verifier_->Verify(SignRaw(header, Payload()), kNow).ok());
+  header["typ"] = "JWS";
+  ExpectRejected(SignRaw(header, Payload()), "typ JWS");
+  header["typ"] = "JWT ";
+  ExpectRejected(SignRaw(header, Payload()), "typ with a space");
+}
+
+TEST_F(CraftedJwtTest, JwkHoldsTheKeysCoordinates) {
+  // Read independently of the production code.
+  const auto coordinate = [&](const char* name) {
+    BIGNUM* bn = nullptr;
+    EXPECT_EQ(EVP_PKEY_get_bn_param(private_key_, name, &bn), 1);
+    std::string bytes(32, '\0');
+    BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), 32);
+    BN_free(bn);
+    return Base64UrlEncode(bytes);
+  };
+  const PublicJwk& jwk = signer_->public_jwk();
+  EXPECT_EQ(jwk.x, coordinate(OSSL_PKEY_PARAM_EC_PUB_X));
+  EXPECT_EQ(jwk.y, coordinate(OSSL_PKEY_PARAM_EC_PUB_Y));
+  // The same key in SEC1 form gives the same JWK.
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey_traditional(bio, private_key_, nullptr, nullptr, 0,
+                                       nullptr, nullptr);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  const std::string sec1_pem(data, length);
+  BIO_free(bio);
+  ASSERT_THAT(sec1_pem, ::testing::HasSubstr("BEGIN EC PRIVATE KEY"));
+  auto sec1 = JwtSigner::FromPrivateKeyPem(sec1_pem);
+  ASSERT_TRUE(sec1.ok()) << sec1.status();
+  EXPECT_EQ(sec1->public_jwk().x, jwk.x);
+  EXPECT_EQ(sec1->public_jwk().y, jwk.y);
+  EXPECT_EQ(sec1->key_id(), signer_->key_id());
 }
 
 TEST_F(CraftedJwtTest, RejectsDerEncodedSignature) {

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "services/common/config.h"
+#include "services/common/config_error.h"
 
 namespace cryptotracker::common {
 namespace {
@@ -55,20 +55,12 @@ spdlog::level::level_enum ToSpdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
+// Indexed by LogLevel: the one list of level names.
+constexpr std::array<std::string_view, 5> kLevelNames = {
+    "trace", "debug", "info", "warn", "error"};
+
 std::string_view LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kTrace:
-      return "trace";
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
+  return kLevelNames[static_cast<std::size_t>(level)];
 }
 
 // JSON string literal; invalid UTF-8 is replaced rather than rejected so a
@@ -110,26 +102,32 @@ LogValue::LogValue(double value)
     : json_(std::isfinite(value) ? nlohmann::json(value).dump()
                                  : JsonString(std::to_string(value))) {}
 
-LogLevel ParseLogLevel(std::string_view level) {
-  if (level == "trace") return LogLevel::kTrace;
-  if (level == "debug") return LogLevel::kDebug;
-  if (level == "info") return LogLevel::kInfo;
-  if (level == "warn") return LogLevel::kWarn;
-  if (level == "error") return LogLevel::kError;
-  throw ConfigError("unknown log level '" + std::string(level) +
-                    "' (expected trace|debug|info|warn|error)");
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  for (std::size_t i = 0; i < kLevelNames.size(); ++i) {
+    if (kLevelNames[i] == name) return static_cast<LogLevel>(i);
+  }
+  return std::nullopt;
+}
+
+std::string LogLevelNames() {
+  std::string names;
+  for (std::string_view name : kLevelNames) {
+    if (!names.empty()) names += '|';
+    names += name;
+  }
+  return names;
 }
 
 void InitLogging(std::string_view service_name, std::string_view level) {
-  const LogLevel parsed = ParseLogLevel(level);
+  const std::optional<LogLevel> parsed = ParseLogLevel(level);
+  if (!parsed) {
+    throw ConfigError("unknown log level '" + std::string(level) +
+                      "' (expected " + LogLevelNames() + ")");
+  }
   LoggerState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   state.service = std::string(service_name);
-  state.logger->set_level(ToSpdlog(parsed));
-}
-
-bool LogEnabled(LogLevel level) {
-  return State().logger->should_log(ToSpdlog(level));
+  state.logger->set_level(ToSpdlog(*parsed));
 }
 
 std::string FormatLogLine(LogLevel level, std::string_view service,
@@ -184,7 +182,7 @@ std::string NewRequestId() {
   return id;
 }
 
-std::string RequestIdFrom(const grpc::ServerContext& ctx) {
+std::string RequestIdFrom(const grpc::ServerContextBase& ctx) {
   const auto& metadata = ctx.client_metadata();
   auto it = metadata.find("x-request-id");
   if (it != metadata.end()) {

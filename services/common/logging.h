@@ -16,11 +16,12 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace grpc {
-class ServerContext;
+class ServerContextBase;
 }  // namespace grpc
 
 namespace cryptotracker::common {
@@ -56,10 +57,12 @@ using LogFields = std::initializer_list<LogField>;
 // called, logging goes to stdout at level info with service "unknown".
 void InitLogging(std::string_view service_name, std::string_view level);
 
-// Parses a level name; throws ConfigError on an unknown name.
-LogLevel ParseLogLevel(std::string_view level);
+// The level called `name` (trace|debug|info|warn|error, lower case), or
+// nullopt for any other name.
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
+// The accepted level names joined by '|', for messages about a bad one.
+std::string LogLevelNames();
 
-bool LogEnabled(LogLevel level);
 void Log(LogLevel level, std::string_view msg, LogFields fields = {});
 inline void LogDebug(std::string_view msg, LogFields fields = {}) {
   Log(LogLevel::kDebug, msg, fields);
@@ -81,7 +84,8 @@ std::string FormatLogLine(LogLevel level, std::string_view service,
 // The caller's request id from metadata `x-request-id` (set by the gateway)
 // when it is a sane token (1..128 chars of [A-Za-z0-9._:-]); otherwise a new
 // random 32-hex-digit id.
-std::string RequestIdFrom(const grpc::ServerContext& ctx);
+// Takes the base so that sync and callback handlers share it.
+std::string RequestIdFrom(const grpc::ServerContextBase& ctx);
 std::string NewRequestId();
 
 // Per-thread diagnostic context for one call. Scopes nest; the innermost wins.

@@ -52,18 +52,16 @@ std::map<int, AppliedMigration> ReadApplied(Tx& tx) {
 // Problems that make the database unfit for this binary, or nullopt.
 std::optional<std::string> FindMismatch(
     const std::map<int, AppliedMigration>& applied,
-    const std::vector<Migration>& migrations) {
-  std::map<int, const Migration*> known;
-  for (const Migration& m : migrations) known[m.version] = &m;
+    const MigrationChecksums& expected) {
   for (const auto& [version, row] : applied) {
-    auto it = known.find(version);
-    if (it == known.end()) {
+    auto it = expected.find(version);
+    if (it == expected.end()) {
       return "database has migration " + std::to_string(version) + " (" +
              row.name +
              ") that this binary does not know; refusing to run an older "
              "binary against a newer schema";
     }
-    if (row.checksum != MigrationChecksum(it->second->sql)) {
+    if (row.checksum != it->second) {
       return "migration " + std::to_string(version) + " (" + row.name +
              ") was changed after it was applied; add a new migration "
              "instead of editing an applied one";
@@ -76,9 +74,18 @@ std::optional<std::string> FindMismatch(
 
 std::string MigrationChecksum(std::string_view sql) { return Sha256Hex(sql); }
 
+MigrationChecksums ChecksumsOf(const std::vector<Migration>& migrations) {
+  MigrationChecksums checksums;
+  for (const Migration& m : migrations) {
+    checksums[m.version] = MigrationChecksum(m.sql);
+  }
+  return checksums;
+}
+
 void ApplyMigrations(ConnectionPool& pool, std::string_view service,
                      const std::vector<Migration>& migrations) {
   ValidateList(migrations);
+  const MigrationChecksums checksums = ChecksumsOf(migrations);
   const std::string lock_name = "schema_migrations:" + std::string(service);
   // One transaction per migration: a failure leaves every earlier migration
   // applied and recorded, and the lock is held only briefly.
@@ -90,7 +97,7 @@ void ApplyMigrations(ConnectionPool& pool, std::string_view service,
                          lock_name);
           tx.exec(kCreateTable);
           const auto applied = ReadApplied(tx);
-          if (auto mismatch = FindMismatch(applied, migrations)) {
+          if (auto mismatch = FindMismatch(applied, checksums)) {
             throw MigrationError(*mismatch);
           }
           for (const Migration& m : migrations) {
@@ -99,7 +106,7 @@ void ApplyMigrations(ConnectionPool& pool, std::string_view service,
             tx.exec_params(
                 "INSERT INTO schema_migrations (version, name, checksum) "
                 "VALUES ($1, $2, $3)",
-                m.version, m.name, MigrationChecksum(m.sql));
+                m.version, m.name, checksums.at(m.version));
             return m.version;
           }
           return std::nullopt;
@@ -115,19 +122,24 @@ void ApplyMigrations(ConnectionPool& pool, std::string_view service,
 }
 
 bool MigrationsUpToDate(ConnectionPool& pool,
-                        const std::vector<Migration>& migrations) {
+                        const MigrationChecksums& expected) {
   return pool.WithReadOnly([&](pqxx::read_transaction& tx) {
     if (tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
             .as<bool>() == false) {
-      return migrations.empty();
+      return expected.empty();
     }
     const auto applied = ReadApplied(tx);
-    if (FindMismatch(applied, migrations)) return false;
-    for (const Migration& m : migrations) {
-      if (applied.count(m.version) == 0) return false;
+    if (FindMismatch(applied, expected)) return false;
+    for (const auto& [version, checksum] : expected) {
+      if (applied.count(version) == 0) return false;
     }
     return true;
   });
+}
+
+bool MigrationsUpToDate(ConnectionPool& pool,
+                        const std::vector<Migration>& migrations) {
+  return MigrationsUpToDate(pool, ChecksumsOf(migrations));
 }
 
 }  // namespace cryptotracker::common

@@ -5,6 +5,7 @@
 #ifndef CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
 #define CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ class MigrationError : public std::runtime_error {
 // Hex SHA-256 of a migration's SQL, as stored in schema_migrations.checksum.
 std::string MigrationChecksum(std::string_view sql);
 
+// MigrationChecksum of each migration's SQL, by version.
+using MigrationChecksums = std::map<int, std::string>;
+MigrationChecksums ChecksumsOf(const std::vector<Migration>& migrations);
+
 // Brings the schema up to date. Keeps `schema_migrations(version int primary
 // key, name text, applied_at timestamptz, checksum text)`; every migration
 // runs in its own transaction holding pg_advisory_xact_lock(hash of
@@ -45,6 +50,11 @@ void ApplyMigrations(ConnectionPool& pool, std::string_view service,
 
 // True when every migration is applied with a matching checksum and the
 // database has no unknown version. For readiness checks; throws on DB errors.
+// A probe runs every few seconds for the life of the process, so it should
+// pass checksums computed once at start-up (ChecksumsOf) rather than the
+// migrations, whose SQL the second form hashes on every call.
+bool MigrationsUpToDate(ConnectionPool& pool,
+                        const MigrationChecksums& expected);
 bool MigrationsUpToDate(ConnectionPool& pool,
                         const std::vector<Migration>& migrations);
 

@@ -56,10 +56,13 @@ class MigrationsTest : public ::testing::Test {
 };
 
 TEST_F(MigrationsTest, AppliesEmbeddedMigrationsInOrder) {
+  const MigrationChecksums expected = ChecksumsOf(embedded::Migrations());
   EXPECT_FALSE(MigrationsUpToDate(*pool_, embedded::Migrations()));
+  EXPECT_FALSE(MigrationsUpToDate(*pool_, expected));
   ApplyMigrations(*pool_, "test", embedded::Migrations());
   EXPECT_THAT(AppliedVersions(), ElementsAre(1, 2, 10));
   EXPECT_TRUE(MigrationsUpToDate(*pool_, embedded::Migrations()));
+  EXPECT_TRUE(MigrationsUpToDate(*pool_, expected));
   // The embedded SQL reached the server byte for byte (quotes, backslash,
   // ")" sequences and UTF-8 included).
   const auto row = pool_->WithReadOnly([](pqxx::read_transaction& tx) {
@@ -124,7 +127,9 @@ TEST_F(MigrationsTest, AppliesOnlyWhatIsMissing) {
   ApplyMigrations(*pool_, "test", first);
   EXPECT_THAT(AppliedVersions(), ElementsAre(1));
   EXPECT_TRUE(MigrationsUpToDate(*pool_, first));
+  EXPECT_TRUE(MigrationsUpToDate(*pool_, ChecksumsOf(first)));
   EXPECT_FALSE(MigrationsUpToDate(*pool_, embedded::Migrations()));
+  EXPECT_FALSE(MigrationsUpToDate(*pool_, ChecksumsOf(embedded::Migrations())));
   ApplyMigrations(*pool_, "test", embedded::Migrations());
   EXPECT_THAT(AppliedVersions(), ElementsAre(1, 2, 10));
 }
@@ -136,6 +141,7 @@ TEST_F(MigrationsTest, RefusesChangedMigration) {
   EXPECT_THAT(MigrationErrorOf(edited),
               HasSubstr("migration 2 (add_note_tags) was changed"));
   EXPECT_FALSE(MigrationsUpToDate(*pool_, edited));
+  EXPECT_FALSE(MigrationsUpToDate(*pool_, ChecksumsOf(edited)));
 }
 
 TEST_F(MigrationsTest, RefusesDatabaseNewerThanBinary) {
@@ -145,6 +151,7 @@ TEST_F(MigrationsTest, RefusesDatabaseNewerThanBinary) {
   EXPECT_THAT(MigrationErrorOf(older),
               HasSubstr("database has migration 10 (create_counters)"));
   EXPECT_FALSE(MigrationsUpToDate(*pool_, older));
+  EXPECT_FALSE(MigrationsUpToDate(*pool_, ChecksumsOf(older)));
 }
 
 TEST_F(MigrationsTest, FailedMigrationLeavesEarlierOnesApplied) {
@@ -174,6 +181,13 @@ TEST(MigrationChecksumTest, IsHexSha256) {
   EXPECT_EQ(MigrationChecksum(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_NE(MigrationChecksum("a"), MigrationChecksum("a "));
+}
+
+TEST(MigrationChecksumTest, ChecksumsOfMapsEachVersionToItsChecksum) {
+  EXPECT_THAT(ChecksumsOf({}), ::testing::IsEmpty());
+  EXPECT_THAT(ChecksumsOf({{1, "a", "SELECT 1"}, {7, "b", ""}}),
+              ElementsAre(std::pair(1, MigrationChecksum("SELECT 1")),
+                          std::pair(7, MigrationChecksum(""))));
 }
 
 }  // namespace

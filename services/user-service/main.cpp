@@ -111,10 +111,12 @@ int Run() {
   options.port = config.server.grpc_port;
   options.shutdown_grace = config.server.shutdown_grace;
   options.service_name = kServiceName;
+  // Hashed once: the readiness probe runs every few seconds until shutdown.
+  const common::MigrationChecksums schema =
+      common::ChecksumsOf(migrations::Migrations());
   common::GrpcServer server(options, {&service});
-  server.SetReadinessCheck([&pool] {
-    return pool.Ping() &&
-           common::MigrationsUpToDate(pool, migrations::Migrations());
+  server.SetReadinessCheck([&pool, &schema] {
+    return pool.Ping() && common::MigrationsUpToDate(pool, schema);
   });
   common::LogInfo("starting", {{"grpc_port", config.server.grpc_port},
                                {"jwt_kid", shared_signer->key_id()},

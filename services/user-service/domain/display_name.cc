@@ -1,7 +1,5 @@
 #include "services/user-service/domain/display_name.h"
 
-#include <vector>
-
 #include "services/user-service/domain/email.h"
 #include "services/user-service/domain/utf8.h"
 
@@ -13,35 +11,37 @@ Validated<std::string> ValidateDisplayName(std::string_view raw) {
   if (raw.size() > 4096) {
     return RuleViolation("must have at most 64 characters");
   }
-  auto decoded = DecodeUtf8(raw);
-  if (!decoded) return RuleViolation("must be valid UTF-8");
-  std::vector<char32_t>& code_points = *decoded;
+  // Decoded only to check and count; the accepted name is a slice of `raw`.
+  const auto code_points = DecodeUtf8(raw);
+  if (!code_points) return RuleViolation("must be valid UTF-8");
   size_t begin = 0;
-  size_t end = code_points.size();
-  while (begin < end && IsTrimmableSpace(code_points[begin])) ++begin;
-  while (end > begin && IsTrimmableSpace(code_points[end - 1])) --end;
+  size_t end = code_points->size();
+  size_t begin_byte = 0;
+  size_t end_byte = raw.size();
+  while (begin < end && IsTrimmableSpace((*code_points)[begin])) {
+    begin_byte += Utf8Length((*code_points)[begin++]);
+  }
+  while (end > begin && IsTrimmableSpace((*code_points)[end - 1])) {
+    end_byte -= Utf8Length((*code_points)[--end]);
+  }
   if (begin == end) return RuleViolation("must not be empty");
   if (end - begin > kMaxDisplayNameCodePoints) {
     return RuleViolation("must have at most 64 characters");
   }
-  std::vector<char32_t> trimmed(code_points.begin() + begin,
-                                code_points.begin() + end);
-  for (char32_t c : trimmed) {
-    if (IsControlOrBidiFormat(c)) {
+  for (size_t i = begin; i < end; ++i) {
+    if (IsControlOrBidiFormat((*code_points)[i])) {
       return RuleViolation("must not contain control characters");
     }
   }
-  return EncodeUtf8(trimmed);
+  return std::string(raw.substr(begin_byte, end_byte - begin_byte));
 }
 
+// A validated email's local part is at most this many ASCII characters, each
+// one code point, so it needs no cutting to fit a display name.
+static_assert(kMaxEmailLocalPartLength <= kMaxDisplayNameCodePoints);
+
 std::string DefaultDisplayName(std::string_view normalized_email) {
-  std::string_view local = EmailLocalPart(normalized_email);
-  auto decoded = DecodeUtf8(local);
-  if (!decoded) return std::string(local);  // Validated emails are ASCII.
-  if (decoded->size() > kMaxDisplayNameCodePoints) {
-    decoded->resize(kMaxDisplayNameCodePoints);
-  }
-  return EncodeUtf8(*decoded);
+  return std::string(EmailLocalPart(normalized_email));
 }
 
 }  // namespace cryptotracker::user::domain

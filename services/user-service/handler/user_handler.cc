@@ -83,6 +83,21 @@ void RequireWellFormedRefreshToken(const std::string& token) {
   }
 }
 
+// The signing key is fixed for the life of the handler, so is its JWKS.
+v1::Jwks JwksOf(const common::JwtSigner& signer) {
+  const common::PublicJwk& jwk = signer.public_jwk();
+  v1::Jwks jwks;
+  v1::Jwk* key = jwks.add_keys();
+  key->set_kty(jwk.kty);
+  key->set_kid(jwk.kid);
+  key->set_use(jwk.use);
+  key->set_alg(jwk.alg);
+  key->set_crv(jwk.crv);
+  key->set_x(jwk.x);
+  key->set_y(jwk.y);
+  return jwks;
+}
+
 grpc::Status BadCredentials() {
   return common::Unauthenticated(kBadCredentials);
 }
@@ -97,6 +112,7 @@ UserHandler::UserHandler(storage::UserRepository& repository,
       hasher_(hasher),
       signer_(std::move(signer)),
       authenticator_(VerifierFor(*signer_, settings)),
+      jwks_(JwksOf(*signer_)),
       settings_(std::move(settings)) {}
 
 grpc::Status UserHandler::Register(grpc::ServerContext* context,
@@ -338,15 +354,7 @@ grpc::Status UserHandler::GetJwks(grpc::ServerContext* context,
                                   const v1::GetJwksRequest* /*request*/,
                                   v1::Jwks* response) {
   return GuardedCall(context, "GetJwks", [&]() -> grpc::Status {
-    const common::PublicJwk jwk = signer_->public_jwk();
-    v1::Jwk* key = response->add_keys();
-    key->set_kty(jwk.kty);
-    key->set_kid(jwk.kid);
-    key->set_use(jwk.use);
-    key->set_alg(jwk.alg);
-    key->set_crv(jwk.crv);
-    key->set_x(jwk.x);
-    key->set_y(jwk.y);
+    *response = jwks_;
     return grpc::Status::OK;
   });
 }

@@ -80,6 +80,7 @@ class UserHandler final : public v1::UserService::Service {
   const domain::PasswordHasher& hasher_;
   std::shared_ptr<const common::JwtSigner> signer_;
   common::Authenticator authenticator_;
+  const v1::Jwks jwks_;  // GetJwks' answer, built once from signer_
   UserServiceSettings settings_;
 };
 

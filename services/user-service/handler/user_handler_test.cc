@@ -487,6 +487,13 @@ TEST_F(UserHandlerTest, JwksPublishesTheSigningKey) {
   EXPECT_EQ(key.kid(), signer_->key_id());
   EXPECT_EQ(key.x().size(), 43u);
   EXPECT_EQ(key.y().size(), 43u);
+  EXPECT_EQ(key.x(), signer_->public_jwk().x);
+  EXPECT_EQ(key.y(), signer_->public_jwk().y);
+  // Built once, answered the same every time.
+  v1::Jwks again;
+  ASSERT_TRUE(
+      stub_->GetJwks(Context().get(), v1::GetJwksRequest(), &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), jwks.SerializeAsString());
 }
 
 }  // namespace
