@@ -5,7 +5,11 @@
 # Node.js are recent enough; those come from outside Debian's archive.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# Go where the other scripts find it (PATH, else /usr/local/go/bin), and the
+# grpcurl this installs into .local/bin.
+ct_setup_path
 
 readonly DEBIAN_PACKAGES=(
   bazel-bootstrap bazel-rules-java
@@ -24,33 +28,27 @@ readonly GRPCURL_VERSION=v1.9.3
 readonly MIN_GO=1.22
 readonly MIN_NODE=20
 
-log() { printf '[deps] %s\n' "$*"; }
-fail() {
-  printf '[deps] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
 installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
 }
 
 install_debian_packages() {
-  command -v dpkg-query >/dev/null || fail "dpkg-query not found: this needs Debian 12"
+  command -v dpkg-query >/dev/null || ct_die "dpkg-query not found: this needs Debian 12"
   local -a missing=()
   local package
   for package in "${DEBIAN_PACKAGES[@]}"; do
     installed "${package}" || missing+=("${package}")
   done
   if ((${#missing[@]} == 0)); then
-    log "Debian packages: all ${#DEBIAN_PACKAGES[@]} installed"
+    ct_log "Debian packages: all ${#DEBIAN_PACKAGES[@]} installed"
     return
   fi
   local -a sudo=()
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null || fail "missing packages (${missing[*]}) and no sudo to install them; run as root"
+  if ! ct_is_root; then
+    command -v sudo >/dev/null || ct_die "missing packages (${missing[*]}) and no sudo to install them; run as root"
     sudo=(sudo)
   fi
-  log "installing: ${missing[*]}"
+  ct_log "installing: ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     "${missing[@]}" </dev/null
@@ -63,46 +61,38 @@ version_at_least() {
   [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]
 }
 
-find_go() {
-  if command -v go >/dev/null; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  fi
-}
-
 check_toolchains() {
   local go node go_version node_version
-  go="$(find_go)"
-  [[ -n "${go}" ]] || fail "Go >= ${MIN_GO} is required (for the gateway and grpcurl) but 'go' was not found; install it from the Go project's releases"
+  go="$(command -v go || true)"
+  [[ -n "${go}" ]] || ct_die "Go >= ${MIN_GO} is required (for the gateway and grpcurl) but 'go' was not found; install it from the Go project's releases"
   go_version="$("${go}" env GOVERSION)"
   go_version="${go_version#go}"
   version_at_least "${go_version}" "${MIN_GO}" ||
-    fail "Go >= ${MIN_GO} is required, found ${go_version} (${go})"
-  log "Go ${go_version} (${go})"
+    ct_die "Go >= ${MIN_GO} is required, found ${go_version} (${go})"
+  ct_log "Go ${go_version} (${go})"
 
   node="$(command -v node || true)"
-  [[ -n "${node}" ]] || fail "Node.js >= ${MIN_NODE} is required (for the frontend) but 'node' was not found"
+  [[ -n "${node}" ]] || ct_die "Node.js >= ${MIN_NODE} is required (for the frontend) but 'node' was not found"
   node_version="$("${node}" --version)"
   node_version="${node_version#v}"
   version_at_least "${node_version}" "${MIN_NODE}" ||
-    fail "Node.js >= ${MIN_NODE} is required, found ${node_version} (${node})"
-  log "Node.js ${node_version} (${node})"
+    ct_die "Node.js >= ${MIN_NODE} is required, found ${node_version} (${node})"
+  ct_log "Node.js ${node_version} (${node})"
 }
 
 install_grpcurl() {
-  local bin="${ROOT}/.local/bin/grpcurl"
+  local bin="${CT_ROOT}/.local/bin/grpcurl"
   # `go install` leaves no version in -version's output; the module version
   # is in the binary's build information.
   if [[ -x "${bin}" ]] &&
-    "$(find_go)" version -m "${bin}" 2>/dev/null |
+    go version -m "${bin}" 2>/dev/null |
     grep -E "^[[:space:]]+mod[[:space:]]+github.com/fullstorydev/grpcurl[[:space:]]+${GRPCURL_VERSION}[[:space:]]" >/dev/null; then
-    log "grpcurl ${GRPCURL_VERSION} (${bin})"
+    ct_log "grpcurl ${GRPCURL_VERSION} (${bin})"
     return
   fi
-  log "installing grpcurl ${GRPCURL_VERSION} into ${ROOT}/.local/bin"
-  mkdir -p "${ROOT}/.local/bin"
-  (cd "${ROOT}/.local" && GOBIN="${ROOT}/.local/bin" "$(find_go)" install \
+  ct_log "installing grpcurl ${GRPCURL_VERSION} into ${CT_ROOT}/.local/bin"
+  mkdir -p "${CT_ROOT}/.local/bin"
+  (cd "${CT_ROOT}/.local" && GOBIN="${CT_ROOT}/.local/bin" go install \
     "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}")
 }
 

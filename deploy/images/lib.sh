@@ -1,10 +1,13 @@
-# Shared settings of the image scripts (build.sh, smoke-test.sh). Sourced,
-# never executed.
+# Shared settings of the image scripts (build.sh, make-base.sh,
+# smoke-test.sh). Sourced, never executed. Brings in the repository's
+# scripts/lib/common.sh (CT_ROOT, ct_log, ct_die, ct_is_root, ct_setup_path),
+# so the image scripts log, fail and find Go the way the other scripts do.
 
 # shellcheck shell=bash
 
 CT_IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CT_IMAGES_ROOT="$(cd "${CT_IMAGES_DIR}/../.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+source "${CT_IMAGES_DIR}/../../scripts/lib/common.sh"
 # The project's podman settings (runc, cgroupfs, file events, ulimits); the
 # machine's /etc/containers stays untouched. A caller's own file wins.
 export CONTAINERS_CONF="${CONTAINERS_CONF:-${CT_IMAGES_DIR}/containers.conf}"
@@ -30,7 +33,7 @@ ct_image_tag() {
     $1 == "-" && $2 == "name:" { current = $3; next }
     $1 == "newTag:" && current == image { gsub(/"/, "", $2); print $2 }
     $1 == "-" { current = "" }
-  ' "${CT_IMAGES_ROOT}"/k8s/overlays/prod/*/kustomization.yaml | sort -u)"
+  ' "${CT_ROOT}"/k8s/overlays/prod/*/kustomization.yaml | sort -u)"
   if [[ -z "${tags}" ]]; then
     echo "no newTag for ${CT_IMAGE_REGISTRY}/${name} in k8s/overlays/prod/*/kustomization.yaml" >&2
     return 1

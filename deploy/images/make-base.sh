@@ -15,31 +15,25 @@
 # Needs root, podman and debootstrap.
 set -euo pipefail
 
+# shellcheck source=deploy/images/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 readonly IMAGE=docker.io/library/debian:bookworm-slim
 readonly SUITE=bookworm
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly HERE
-export CONTAINERS_CONF="${CONTAINERS_CONF:-${HERE}/containers.conf}"
-
-log() { printf '[make-base] %s\n' "$*"; }
-fail() {
-  printf '[make-base] ERROR: %s\n' "$*" >&2
-  exit 1
-}
 
 force=false
 case "${1:-}" in
   "") ;;
   --force) force=true ;;
-  *) fail "unknown argument '$1' (usage: $0 [--force])" ;;
+  *) ct_die "unknown argument '$1' (usage: $0 [--force])" ;;
 esac
 
-[[ "$(id -u)" == 0 ]] || fail "debootstrap and podman's image store need root"
-command -v podman >/dev/null || fail "podman is not installed (apt-get install podman)"
-command -v debootstrap >/dev/null || fail "debootstrap is not installed (apt-get install debootstrap)"
+ct_is_root || ct_die "debootstrap and podman's image store need root"
+command -v podman >/dev/null || ct_die "podman is not installed (apt-get install podman)"
+command -v debootstrap >/dev/null || ct_die "debootstrap is not installed (apt-get install debootstrap)"
 
 if ! "${force}" && podman image exists "${IMAGE}"; then
-  log "${IMAGE} already exists: nothing to do (--force rebuilds it)"
+  ct_log "${IMAGE} already exists: nothing to do (--force rebuilds it)"
   exit 0
 fi
 
@@ -54,10 +48,10 @@ apt_uri_for_suite() {
 
 mirror="$(apt_uri_for_suite "${SUITE}")"
 [[ -n "${mirror}" ]] ||
-  fail "this machine's apt has no '${SUITE} main' source (see /etc/apt/sources.list and /etc/apt/sources.list.d/); run apt-get update first if it does"
+  ct_die "this machine's apt has no '${SUITE} main' source (see /etc/apt/sources.list and /etc/apt/sources.list.d/); run apt-get update first if it does"
 updates_mirror="$(apt_uri_for_suite "${SUITE}-updates")"
 security_mirror="$(apt_uri_for_suite "${SUITE}-security")"
-log "mirror (from this machine's apt configuration): ${mirror}"
+ct_log "mirror (from this machine's apt configuration): ${mirror}"
 
 workdir="$(mktemp -d /var/tmp/cryptotracker-base.XXXXXX)"
 rootfs="${workdir}/rootfs"
@@ -73,14 +67,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "debootstrap --variant=minbase ${SUITE} into ${rootfs}"
+ct_log "debootstrap --variant=minbase ${SUITE} into ${rootfs}"
 debootstrap --variant=minbase --arch="$(dpkg --print-architecture)" \
   "${SUITE}" "${rootfs}" "${mirror}" >"${workdir}/debootstrap.log" 2>&1 || {
   tail -n 30 "${workdir}/debootstrap.log" >&2
-  fail "debootstrap failed (log above)"
+  ct_die "debootstrap failed (log above)"
 }
 
-log "trimming the root filesystem like the official slim image"
+ct_log "trimming the root filesystem like the official slim image"
 
 # Packages installed later (by the images' own apt-get) skip these paths too.
 cat >"${rootfs}/etc/dpkg/dpkg.cfg.d/slim-image" <<'EOF'
@@ -141,7 +135,7 @@ cp /etc/resolv.conf "${rootfs}/etc/resolv.conf"
 chroot "${rootfs}" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
   sh -c 'apt-get update -qq && apt-get -qq -y upgrade && apt-get -qq clean' >"${workdir}/upgrade.log" 2>&1 || {
   tail -n 30 "${workdir}/upgrade.log" >&2
-  fail "apt-get upgrade inside the new root filesystem failed (log above)"
+  ct_die "apt-get upgrade inside the new root filesystem failed (log above)"
 }
 
 find "${rootfs}/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
@@ -156,11 +150,11 @@ rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/* "${rootfs}"/v
 : >"${rootfs}/etc/hostname"
 : >"${rootfs}/etc/machine-id"
 
-log "importing as ${IMAGE}"
+ct_log "importing as ${IMAGE}"
 tar --numeric-owner --xattrs --acls -C "${rootfs}" -c . |
   podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
     --message "debootstrap --variant=minbase ${SUITE}, slimmed (deploy/images/make-base.sh)" \
     - "${IMAGE}" >/dev/null
-log "done: $(podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "${IMAGE}")"
+ct_log "done: $(podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "${IMAGE}")"

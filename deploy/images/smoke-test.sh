@@ -20,10 +20,8 @@ set -euo pipefail
 
 # shellcheck source=deploy/images/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=scripts/lib/common.sh
-source "${CT_IMAGES_ROOT}/scripts/lib/common.sh"
 # shellcheck source=scripts/lib/postgres.sh
-source "${CT_IMAGES_ROOT}/scripts/lib/postgres.sh"
+source "${CT_ROOT}/scripts/lib/postgres.sh"
 # A stack of its own: settings inherited from a caller's stack (make test
 # exports them) would point at that stack's ports, data and processes.
 unset CT_RUN_DIR CT_PG_DIR CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE \
@@ -38,14 +36,10 @@ readonly TIMEOUT="${SMOKE_TIMEOUT:-90}"
 readonly APP_ID=10001
 readonly HEALTH_PROTO_ROOT=/usr/share/grpc-proto
 
-log() { printf '[smoke] %s\n' "$*"; }
+# Not being able to run containers here is no failure of the images.
 skip() {
-  printf '[smoke] SKIPPED: %s\n' "$*"
+  ct_log "SKIPPED: $*"
   exit 0
-}
-fail() {
-  printf '[smoke] FAILED: %s\n' "$*" >&2
-  exit 1
 }
 
 # --- Can podman run containers here? ---------------------------------------
@@ -57,9 +51,9 @@ if ! podman image exists docker.io/library/debian:bookworm-slim && ! command -v 
   skip "no debian:bookworm-slim image and no debootstrap to make one (apt-get install debootstrap)"
 fi
 for tool in curl jq openssl; do
-  command -v "${tool}" >/dev/null || fail "${tool} is required (make deps)"
+  command -v "${tool}" >/dev/null || ct_die "${tool} is required (make deps)"
 done
-[[ -x "${CT_PG_BIN}/pg_ctl" ]] || fail "PostgreSQL 15 not found in ${CT_PG_BIN} (make deps)"
+[[ -x "${CT_PG_BIN}/pg_ctl" ]] || ct_die "PostgreSQL 15 not found in ${CT_PG_BIN} (make deps)"
 
 "${CT_IMAGES_DIR}/build.sh" user-service gateway
 
@@ -106,7 +100,7 @@ ct_configure "${run_dir}" 0 "${PG_PORT}" "${GRPC_PORT}" "${HTTP_PORT}"
 ct_pg_start "-c fsync=off"
 db_password="$(ct_random_secret 24)"
 ct_pg_ensure_database userservice "${db_password}"
-log "PostgreSQL on 127.0.0.1:${PG_PORT} (${CT_PG_DATA})"
+ct_log "PostgreSQL on 127.0.0.1:${PG_PORT} (${CT_PG_DATA})"
 
 # A fresh signing key for this run, readable by the container's user only.
 key_file="${run_dir}/jwt-private.pem"
@@ -126,7 +120,7 @@ hardening=(
   --network host
   --pull never
 )
-log "starting ${user_image}"
+ct_log "starting ${user_image}"
 podman run --detach --name "${user_container}" "${hardening[@]}" \
   --env GRPC_PORT="${GRPC_PORT}" \
   --env LOG_LEVEL=info \
@@ -140,7 +134,7 @@ podman run --detach --name "${user_container}" "${hardening[@]}" \
   --env JWT_PRIVATE_KEY_FILE=/etc/cryptotracker/jwt/jwt-private.pem \
   --volume "${key_file}:/etc/cryptotracker/jwt/jwt-private.pem:ro" \
   "${user_image}" >/dev/null
-log "starting ${gateway_image}"
+ct_log "starting ${gateway_image}"
 podman run --detach --name "${gateway_container}" "${hardening[@]}" \
   --env SERVICE=user \
   --env HTTP_PORT="${HTTP_PORT}" \
@@ -165,9 +159,9 @@ wait_for() {
   local what="$1" deadline=$((SECONDS + TIMEOUT))
   shift
   until "$@"; do
-    container_running "${user_container}" || fail "user-service exited while waiting for ${what}"
-    container_running "${gateway_container}" || fail "the gateway exited while waiting for ${what}"
-    ((SECONDS < deadline)) || fail "no ${what} within ${TIMEOUT} s"
+    container_running "${user_container}" || ct_die "user-service exited while waiting for ${what}"
+    container_running "${gateway_container}" || ct_die "the gateway exited while waiting for ${what}"
+    ((SECONDS < deadline)) || ct_die "no ${what} within ${TIMEOUT} s"
     sleep 1
   done
 }
@@ -176,14 +170,14 @@ wait_for() {
 checks=0
 pass() {
   checks=$((checks + 1))
-  log "ok: $*"
+  ct_log "ok: $*"
 }
 
 if command -v grpcurl >/dev/null && [[ -f "${HEALTH_PROTO_ROOT}/grpc/health/v1/health.proto" ]]; then
   wait_for "gRPC health SERVING on :${GRPC_PORT}" grpc_serving
   pass "user-service gRPC health check (grpc.health.v1.Health/Check) answers SERVING"
 else
-  log "grpcurl or Debian's grpc-proto missing (make deps): the gRPC health check is covered only through the sidecar's /healthz"
+  ct_log "grpcurl or Debian's grpc-proto missing (make deps): the gRPC health check is covered only through the sidecar's /healthz"
 fi
 wait_for "sidecar /healthz 200 on :${HTTP_PORT}" healthz_ok
 pass "sidecar GET /healthz answers 200 (it asks the service's gRPC health in turn)"
@@ -191,30 +185,30 @@ pass "sidecar GET /healthz answers 200 (it asks the service's gRPC health in tur
 # Kernel state of each container's main process, read on the host.
 for container in "${user_container}" "${gateway_container}"; do
   pid="$(podman inspect --format '{{.State.Pid}}' "${container}")"
-  [[ "${pid}" =~ ^[1-9][0-9]*$ ]] || fail "no process id for ${container}"
+  [[ "${pid}" =~ ^[1-9][0-9]*$ ]] || ct_die "no process id for ${container}"
   read -r _ ruid euid suid fsuid < <(grep '^Uid:' "/proc/${pid}/status")
   read -r _ rgid egid sgid fsgid < <(grep '^Gid:' "/proc/${pid}/status")
   for id in "${ruid}" "${euid}" "${suid}" "${fsuid}" "${rgid}" "${egid}" "${sgid}" "${fsgid}"; do
     [[ "${id}" == "${APP_ID}" ]] ||
-      fail "${container} runs as uid ${ruid}/${euid}/${suid}/${fsuid} gid ${rgid}/${egid}/${sgid}/${fsgid}, expected ${APP_ID}"
+      ct_die "${container} runs as uid ${ruid}/${euid}/${suid}/${fsuid} gid ${rgid}/${egid}/${sgid}/${fsgid}, expected ${APP_ID}"
   done
   pass "${container} process ${pid} runs as uid=${euid} gid=${egid} (non-root)"
   cap_eff="$(awk '/^CapEff:/ { print $2 }' "/proc/${pid}/status")"
   no_new_privs="$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/${pid}/status")"
   [[ "${cap_eff}" =~ ^0+$ && "${no_new_privs}" == 1 ]] ||
-    fail "${container}: effective capabilities ${cap_eff}, NoNewPrivs ${no_new_privs}"
+    ct_die "${container}: effective capabilities ${cap_eff}, NoNewPrivs ${no_new_privs}"
   pass "${container} has no capabilities and no_new_privs set"
   root_options="$(awk '$5 == "/" { print $6 }' "/proc/${pid}/mountinfo" | tail -n 1)"
-  [[ ",${root_options}," == *,ro,* ]] || fail "${container}: root filesystem is mounted '${root_options}', not read-only"
+  [[ ",${root_options}," == *,ro,* ]] || ct_die "${container}: root filesystem is mounted '${root_options}', not read-only"
   pass "${container} root filesystem is mounted read-only (${root_options})"
 done
 
 # Writing really fails (the user-service image has coreutils; the gateway
 # image has no programs besides the gateway, so its mount flags above suffice).
 if write_error="$(podman exec "${user_container}" /usr/bin/touch /probe 2>&1)"; then
-  fail "user-service could write to its root filesystem"
+  ct_die "user-service could write to its root filesystem"
 fi
-[[ "${write_error}" == *"Read-only file system"* ]] || fail "writing to / failed for another reason: ${write_error}"
+[[ "${write_error}" == *"Read-only file system"* ]] || ct_die "writing to / failed for another reason: ${write_error}"
 pass "writing to / in user-service fails: Read-only file system"
 
 # One real journey through the sidecar.
@@ -229,21 +223,21 @@ request() {
 expect_status() {
   local what="$1" expected="$2" response="$3" status
   status="$(tail -n 1 <<<"${response}")"
-  [[ "${status}" == "${expected}" ]] || fail "${what}: HTTP ${status} (expected ${expected}): $(sed '$d' <<<"${response}")"
+  [[ "${status}" == "${expected}" ]] || ct_die "${what}: HTTP ${status} (expected ${expected}): $(sed '$d' <<<"${response}")"
   sed '$d' <<<"${response}"
 }
 body="$(jq -cn --arg email "${email}" --arg password "${password}" \
   '{email: $email, password: $password, display_name: "Smoke Test"}')"
 registered="$(expect_status register 200 "$(request POST "${api}/auth/register" --data "${body}")")"
-[[ "$(jq -r '.user.email' <<<"${registered}")" == "${email}" ]] || fail "register answered ${registered}"
+[[ "$(jq -r '.user.email' <<<"${registered}")" == "${email}" ]] || ct_die "register answered ${registered}"
 pass "POST /api/v1/auth/register created ${email}"
 body="$(jq -cn --arg email "${email}" --arg password "${password}" '{email: $email, password: $password}')"
 tokens="$(expect_status login 200 "$(request POST "${api}/auth/login" --data "${body}")")"
 access_token="$(jq -r '.access_token // .accessToken // empty' <<<"${tokens}")"
-[[ "${access_token}" == *.*.* ]] || fail "login answered no access token: ${tokens}"
+[[ "${access_token}" == *.*.* ]] || ct_die "login answered no access token: ${tokens}"
 pass "POST /api/v1/auth/login issued an access token signed with the mounted key"
 me="$(expect_status me 200 "$(request GET "${api}/users/me" -H "Authorization: Bearer ${access_token}")")"
-[[ "$(jq -r '.user.email // .email' <<<"${me}")" == "${email}" ]] || fail "users/me answered ${me}"
+[[ "$(jq -r '.user.email // .email' <<<"${me}")" == "${email}" ]] || ct_die "users/me answered ${me}"
 pass "GET /api/v1/users/me with that token returns the new user"
 
-log "PASSED: ${checks} checks against ${user_image} and ${gateway_image}"
+ct_log "PASSED: ${checks} checks against ${user_image} and ${gateway_image}"

@@ -13,9 +13,10 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"google.golang.org/grpc"
 
 	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
@@ -46,32 +47,23 @@ func main() {
 	}
 }
 
-// refreshCookiePathEnv sets the Path of the refresh-token cookie: the user
-// service's auth routes as the browser sees them through the ingress.
-const refreshCookiePathEnv = "REFRESH_COOKIE_PATH"
-
-// refreshCookieOptions enables the refresh-token cookie for the user service
-// (the only one with auth routes) and returns nil for the others.
-func refreshCookieOptions(serviceName string, getenv func(string) string) (*gateway.RefreshCookieOptions, error) {
-	if serviceName != "user" {
-		return nil, nil
+// newHandler builds the HTTP handler of the configured service. Whatever is
+// particular to one service comes from its entry in the generated table.
+func newHandler(ctx context.Context, cfg config.Config, conn *grpc.ClientConn, logger *slog.Logger) (http.Handler, error) {
+	definition, ok := service.Find(services.All, cfg.Service)
+	if !ok {
+		return nil, fmt.Errorf("service %q has no HTTP rules in this build (http/%s.yaml)", cfg.Service, cfg.Service)
 	}
-	path := strings.TrimSpace(getenv(refreshCookiePathEnv))
-	if path == "" {
-		path = gateway.DefaultRefreshCookiePath
-	}
-	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, ";, \t\r\n\"") {
-		return nil, fmt.Errorf("%s: %q must be an absolute URL path such as %s",
-			refreshCookiePathEnv, path, gateway.DefaultRefreshCookiePath)
-	}
-	return &gateway.RefreshCookieOptions{Path: path}, nil
+	return gateway.New(ctx, gateway.Options{
+		Service:           definition,
+		Backend:           conn,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		Logger:            logger,
+		RefreshCookiePath: cfg.RefreshCookiePath,
+	})
 }
 
 func run(cfg config.Config, logger *slog.Logger) error {
-	definition, ok := service.Find(services.All, cfg.Service)
-	if !ok {
-		return fmt.Errorf("service %q has no HTTP rules in this build (http/%s.yaml)", cfg.Service, cfg.Service)
-	}
 	conn, err := backend.Dial(cfg.GRPCBackend)
 	if err != nil {
 		return fmt.Errorf("backend %s: %w", cfg.GRPCBackend, err)
@@ -81,17 +73,7 @@ func run(cfg config.Config, logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	refreshCookie, err := refreshCookieOptions(cfg.Service, os.Getenv)
-	if err != nil {
-		return err
-	}
-	handler, err := gateway.New(ctx, gateway.Options{
-		Service:       definition,
-		Backend:       conn,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Logger:        logger,
-		RefreshCookie: refreshCookie,
-	})
+	handler, err := newHandler(ctx, cfg, conn, logger)
 	if err != nil {
 		return err
 	}

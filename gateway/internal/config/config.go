@@ -27,6 +27,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// LogLevel is the minimum level written to the log.
 	LogLevel slog.Level
+	// RefreshCookiePath is the Path attribute of the refresh-token cookie:
+	// the auth routes' prefix as the browser sees it through the ingress.
+	// Only services whose Options enable the cookie (user) use it.
+	RefreshCookiePath string
 }
 
 const (
@@ -35,6 +39,9 @@ const (
 	// maxMaxBodyBytes bounds MAX_BODY_BYTES so a typo cannot make the
 	// gateway buffer gigabytes per request.
 	maxMaxBodyBytes = 64 << 20
+	// DefaultRefreshCookiePath is where the browser sees the user service's
+	// auth routes through the ingress, which strips "/user-service".
+	DefaultRefreshCookiePath = "/user-service/api/v1/auth"
 )
 
 // serviceDefaults holds the conventional ports of each service.
@@ -62,7 +69,10 @@ var (
 	maxBodySetting     = setting{"max-body-bytes", "MAX_BODY_BYTES", "largest accepted request body in bytes (default 1048576)"}
 	graceSetting       = setting{"shutdown-grace-seconds", "SHUTDOWN_GRACE_SECONDS", "drain deadline after SIGTERM/SIGINT (default 10)"}
 	logLevelSetting    = setting{"log-level", "LOG_LEVEL", "debug|info|warn|error (default info)"}
-	allSettings        = []setting{serviceSetting, httpPortSetting, grpcBackendSetting, maxBodySetting, graceSetting, logLevelSetting}
+	cookiePathSetting  = setting{"refresh-cookie-path", "REFRESH_COOKIE_PATH",
+		"Path of the refresh-token cookie, user service only (default " + DefaultRefreshCookiePath + ")"}
+	allSettings = []setting{serviceSetting, httpPortSetting, grpcBackendSetting, maxBodySetting, graceSetting,
+		logLevelSetting, cookiePathSetting}
 )
 
 // ErrHelp is returned when -h/--help was asked for; usage has been printed.
@@ -154,6 +164,17 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 		default:
 			return Config{}, fmt.Errorf("%s: unknown log level %q (want debug|info|warn|error)", source, value)
 		}
+	}
+
+	cfg.RefreshCookiePath = DefaultRefreshCookiePath
+	if value, source := lookup(cookiePathSetting); value != "" {
+		// The value goes verbatim into a Set-Cookie header: no attribute
+		// separators, quotes or whitespace.
+		if !strings.HasPrefix(value, "/") || strings.ContainsAny(value, ";, \t\r\n\"") {
+			return Config{}, fmt.Errorf("%s: %q must be an absolute URL path such as %s",
+				source, value, DefaultRefreshCookiePath)
+		}
+		cfg.RefreshCookiePath = value
 	}
 	return cfg, nil
 }

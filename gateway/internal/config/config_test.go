@@ -30,7 +30,8 @@ func TestLoadAppliesServiceDefaults(t *testing.T) {
 		if cfg.Service != service || cfg.HTTPPort != want.port || cfg.GRPCBackend != want.backend {
 			t.Errorf("%s: got %+v", service, cfg)
 		}
-		if cfg.MaxBodyBytes != 1<<20 || cfg.ShutdownGrace != 10*time.Second || cfg.LogLevel != slog.LevelInfo {
+		if cfg.MaxBodyBytes != 1<<20 || cfg.ShutdownGrace != 10*time.Second || cfg.LogLevel != slog.LevelInfo ||
+			cfg.RefreshCookiePath != "/user-service/api/v1/auth" {
 			t.Errorf("%s: wrong defaults %+v", service, cfg)
 		}
 	}
@@ -44,12 +45,13 @@ func TestLoadReadsEnvironment(t *testing.T) {
 		"MAX_BODY_BYTES":         "2048",
 		"SHUTDOWN_GRACE_SECONDS": "3",
 		"LOG_LEVEL":              "warn",
+		"REFRESH_COOKIE_PATH":    " /api/users/auth ",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{Service: "alert", HTTPPort: 15004, GRPCBackend: "127.0.0.1:6000", MaxBodyBytes: 2048,
-		ShutdownGrace: 3 * time.Second, LogLevel: slog.LevelWarn}
+		ShutdownGrace: 3 * time.Second, LogLevel: slog.LevelWarn, RefreshCookiePath: "/api/users/auth"}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
 	}
@@ -57,13 +59,16 @@ func TestLoadReadsEnvironment(t *testing.T) {
 
 func TestFlagsOverrideEnvironment(t *testing.T) {
 	cfg, err := Load(
-		[]string{"--service", "pricing", "--http-port=15002", "--grpc-backend", "localhost:7000", "--max-body-bytes", "10"},
-		envOf(map[string]string{"SERVICE": "user", "HTTP_PORT": "1", "GRPC_BACKEND": "x:1", "MAX_BODY_BYTES": "99"}),
+		[]string{"--service", "pricing", "--http-port=15002", "--grpc-backend", "localhost:7000", "--max-body-bytes", "10",
+			"--refresh-cookie-path=/auth"},
+		envOf(map[string]string{"SERVICE": "user", "HTTP_PORT": "1", "GRPC_BACKEND": "x:1", "MAX_BODY_BYTES": "99",
+			"REFRESH_COOKIE_PATH": "/env"}),
 		io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Service != "pricing" || cfg.HTTPPort != 15002 || cfg.GRPCBackend != "localhost:7000" || cfg.MaxBodyBytes != 10 {
+	if cfg.Service != "pricing" || cfg.HTTPPort != 15002 || cfg.GRPCBackend != "localhost:7000" || cfg.MaxBodyBytes != 10 ||
+		cfg.RefreshCookiePath != "/auth" {
 		t.Errorf("got %+v", cfg)
 	}
 }
@@ -85,6 +90,10 @@ func TestLoadRejectsBadValuesNamingTheSource(t *testing.T) {
 		{"huge body limit", nil, map[string]string{"SERVICE": "user", "MAX_BODY_BYTES": "999999999999"}, "MAX_BODY_BYTES"},
 		{"negative grace", nil, map[string]string{"SERVICE": "user", "SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS"},
 		{"bad log level", nil, map[string]string{"SERVICE": "user", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"relative cookie path", nil, map[string]string{"SERVICE": "user", "REFRESH_COOKIE_PATH": "user-service/auth"}, "REFRESH_COOKIE_PATH"},
+		{"cookie path with attribute", nil, map[string]string{"SERVICE": "user", "REFRESH_COOKIE_PATH": "/a;Domain=x"}, "REFRESH_COOKIE_PATH"},
+		{"cookie path with space", []string{"--service=user", "--refresh-cookie-path=/a b"}, nil, "--refresh-cookie-path"},
+		{"cookie path with quote", nil, map[string]string{"SERVICE": "user", "REFRESH_COOKIE_PATH": `/a"b`}, "REFRESH_COOKIE_PATH"},
 		{"stray argument", []string{"--service=user", "extra"}, nil, `unexpected argument "extra"`},
 		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined"},
 	}
@@ -102,7 +111,7 @@ func TestLoadHelp(t *testing.T) {
 	if !errors.Is(err, ErrHelp) {
 		t.Fatalf("got %v, want ErrHelp", err)
 	}
-	if !strings.Contains(usage.String(), "MAX_BODY_BYTES") {
+	if !strings.Contains(usage.String(), "MAX_BODY_BYTES") || !strings.Contains(usage.String(), "REFRESH_COOKIE_PATH") {
 		t.Errorf("usage does not mention env names: %s", usage.String())
 	}
 }

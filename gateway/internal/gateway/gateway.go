@@ -7,6 +7,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -27,10 +28,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives the access log and backend failures.
 	Logger *slog.Logger
-	// RefreshCookie, when set, lets browser clients keep the refresh token
-	// in an HttpOnly cookie (see refresh_cookie.go). Only for the user
-	// service, whose auth routes it knows.
-	RefreshCookie *RefreshCookieOptions
+	// RefreshCookiePath is the Path of the refresh-token cookie; required
+	// when Service.Options.RefreshCookie is set, ignored otherwise.
+	RefreshCookiePath string
 }
 
 // New returns the complete HTTP handler. ctx bounds the lifetime of the
@@ -41,6 +41,13 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		return nil, errors.New("gateway: MaxBodyBytes must be positive")
+	}
+	features := opts.Service.Options
+	if err := features.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway: service %q: %w", opts.Service.Name, err)
+	}
+	if features.RefreshCookie && opts.RefreshCookiePath == "" {
+		return nil, fmt.Errorf("gateway: service %q uses the refresh cookie: RefreshCookiePath is required", opts.Service.Name)
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -66,12 +73,14 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		return nil, err
 	}
 
+	// The service's declared extras wrap the generated routes, innermost
+	// first; none of them applies unless its option is set.
 	var api http.Handler = apiMux
-	if opts.RefreshCookie != nil {
-		api = withRefreshCookie(*opts.RefreshCookie, api)
+	if features.RefreshCookie {
+		api = withRefreshCookie(opts.RefreshCookiePath, api)
 	}
-	if opts.Service.Name == "pricing" {
-		api = withIntervalAliases(api)
+	if len(features.QueryAliases) > 0 {
+		api = withQueryAliases(features.QueryAliases, api)
 	}
 
 	root := http.NewServeMux()

@@ -40,7 +40,8 @@ func startBackend(t *testing.T, register func(*grpc.Server)) (string, *health.Se
 }
 
 // startGateway serves the real gateway handler for definition, proxying to
-// the gRPC server at address, on a loopback HTTP server.
+// the gRPC server at address, on a loopback HTTP server. The cookie path is
+// the production default; only definitions with RefreshCookie use it.
 func startGateway(t *testing.T, definition service.Definition, address string) *httptest.Server {
 	t.Helper()
 	conn, err := backend.Dial(address)
@@ -49,10 +50,11 @@ func startGateway(t *testing.T, definition service.Definition, address string) *
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	handler, err := gateway.New(context.Background(), gateway.Options{
-		Service:      definition,
-		Backend:      conn,
-		MaxBodyBytes: testMaxBodyBytes,
-		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Service:           definition,
+		Backend:           conn,
+		MaxBodyBytes:      testMaxBodyBytes,
+		Logger:            slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		RefreshCookiePath: "/user-service/api/v1/auth",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,9 @@ import (
 // Refresh tokens in an HttpOnly cookie, for the browser app.
 //
 // A browser app must not keep the long-lived refresh token where scripts can
-// read it, so on the user service's auth routes the gateway can carry it in
-// a cookie instead of the JSON body. It does so only when the request opts
+// read it, so on the auth routes of a service whose Options enable
+// RefreshCookie (the user service) the gateway can carry it in a cookie
+// instead of the JSON body. It does so only when the request opts
 // in with the header "X-Refresh-Cookie: 1":
 //
 //   - POST /api/v1/auth/login and /api/v1/auth/refresh: a 200 response loses
@@ -35,9 +36,6 @@ const (
 	RefreshCookieName = "ct_refresh"
 	// RefreshCookieHeader is the request header by which a client opts in.
 	RefreshCookieHeader = "X-Refresh-Cookie"
-	// DefaultRefreshCookiePath is where the browser sees the auth routes
-	// through the ingress, which strips "/user-service".
-	DefaultRefreshCookiePath = "/user-service/api/v1/auth"
 
 	loginPath   = "/api/v1/auth/login"
 	refreshPath = "/api/v1/auth/refresh"
@@ -47,13 +45,6 @@ const (
 	// real ones are 43 characters.
 	maxCookieTokenLength = 512
 )
-
-// RefreshCookieOptions enable the refresh-token cookie (user service only).
-type RefreshCookieOptions struct {
-	// Path is the cookie's Path attribute: the auth routes' prefix as the
-	// browser sees it (DefaultRefreshCookiePath when empty).
-	Path string
-}
 
 // cookieSafeToken reports whether token can travel as a cookie value
 // unquoted and unchanged (RFC 6265 cookie-octets, bounded length).
@@ -70,11 +61,9 @@ func cookieSafeToken(token string) bool {
 }
 
 // withRefreshCookie wraps the API handler with the cookie behaviour above.
-func withRefreshCookie(opts RefreshCookieOptions, next http.Handler) http.Handler {
-	cookiePath := opts.Path
-	if cookiePath == "" {
-		cookiePath = DefaultRefreshCookiePath
-	}
+// cookiePath is the cookie's Path attribute: the auth routes' prefix as the
+// browser sees it through the ingress.
+func withRefreshCookie(cookiePath string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Header.Get(RefreshCookieHeader) != "1" {
 			next.ServeHTTP(w, r)

@@ -82,11 +82,11 @@ func startCookieGateway(t *testing.T) (*tokenUserService, string) {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	handler, err := gateway.New(context.Background(), gateway.Options{
-		Service:       userDefinition(t),
-		Backend:       conn,
-		MaxBodyBytes:  testMaxBodyBytes,
-		Logger:        slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		RefreshCookie: &gateway.RefreshCookieOptions{Path: cookiePath},
+		Service:           userDefinition(t),
+		Backend:           conn,
+		MaxBodyBytes:      testMaxBodyBytes,
+		Logger:            slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		RefreshCookiePath: cookiePath,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ type Definition struct {
 	Register func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
 	// OpenAPI is the generated OpenAPI v2 document (JSON) of the routes.
 	OpenAPI []byte
+	// Options are the service's extra gateway behaviours (see Declared).
+	Options Options
 }
 
 // Find returns the definition called name.

@@ -1,0 +1,99 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc"
+
+	userv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/user/v1"
+	gatewaytestv1 "github.com/cryptotracker/cryptotracker/gateway/gen/gatewaytest/v1"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
+)
+
+// These tests drive the per-service options through gateway.New with
+// definitions built here, to show the behaviour follows the options and not
+// the service's name.
+
+func tickerDefinition(name string, options service.Options) service.Definition {
+	return service.Definition{Name: name, Register: gatewaytestv1.RegisterTickerServiceHandler,
+		OpenAPI: []byte("{}"), Options: options}
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	reply, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reply.Body.Close()
+	body, err := io.ReadAll(reply.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply.StatusCode, string(body)
+}
+
+func TestQueryAliasesApplyToAnyServiceThatDeclaresThem(t *testing.T) {
+	address, _ := startBackend(t, func(s *grpc.Server) {
+		gatewaytestv1.RegisterTickerServiceServer(s, &fakeTicker{proceed: make(chan struct{})})
+	})
+	// Named "pricing" yet without options: the name alone changes nothing.
+	plain := startGateway(t, tickerDefinition("pricing", service.Options{}), address)
+	aliased := startGateway(t, tickerDefinition("gatewaytest", service.Options{
+		QueryAliases: map[string]map[string]string{"count": {"one": "1"}},
+	}), address)
+
+	if status, body := getBody(t, plain.URL+"/api/v1/ticks/stream?count=one"); status != http.StatusBadRequest {
+		t.Errorf("without the option: %d %s", status, body)
+	}
+	status, body := getBody(t, aliased.URL+"/api/v1/ticks/stream?count=one")
+	if status != http.StatusOK || strings.Count(body, `"result"`) != 1 {
+		t.Errorf("with the option: %d %s", status, body)
+	}
+}
+
+func TestRefreshCookieFollowsTheOption(t *testing.T) {
+	address, _ := startBackend(t, func(s *grpc.Server) { userv1.RegisterUserServiceServer(s, &tokenUserService{}) })
+	withoutCookie := userDefinition(t)
+	withoutCookie.Options = service.Options{}
+	server := startGateway(t, withoutCookie, address)
+
+	reply := postJSON(t, server.URL+"/api/v1/auth/login", `{"email":"a@example.com","password":"correct horse 1"}`,
+		map[string]string{gateway.RefreshCookieHeader: optIn})
+	if reply.status != http.StatusOK || reply.json(t)["refreshToken"] != issuedToken {
+		t.Errorf("got %d %s", reply.status, reply.body)
+	}
+	if cookies := reply.header.Values("Set-Cookie"); len(cookies) != 0 {
+		t.Errorf("cookie set although the option is off: %v", cookies)
+	}
+}
+
+func TestNewRefusesUnusableOptions(t *testing.T) {
+	conn, err := backend.Dial("127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	cases := map[string]gateway.Options{
+		"cookie without path": {
+			Service: tickerDefinition("x", service.Options{RefreshCookie: true}),
+		},
+		"alias to nothing": {
+			Service:           tickerDefinition("x", service.Options{QueryAliases: map[string]map[string]string{"count": {"one": ""}}}),
+			RefreshCookiePath: "/auth",
+		},
+	}
+	for name, opts := range cases {
+		opts.Backend = conn
+		opts.MaxBodyBytes = testMaxBodyBytes
+		if _, err := gateway.New(context.Background(), opts); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
