@@ -102,16 +102,21 @@ namespace internal {
 
 void LogAccess(std::string_view method, const grpc::Status& status,
                std::chrono::steady_clock::duration elapsed,
-               std::string_view request_id) {
-  const double duration_ms =
-      std::chrono::duration<double, std::milli>(elapsed).count();
+               std::string_view request_id, AccessLog access_log) {
   // Server-side faults are worth a warning; client mistakes are routine.
   const bool server_fault =
       status.error_code() == grpc::StatusCode::INTERNAL ||
       status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::UNKNOWN ||
       status.error_code() == grpc::StatusCode::DATA_LOSS;
-  Log(server_fault ? LogLevel::kWarn : LogLevel::kInfo, "rpc",
+  LogLevel level = server_fault ? LogLevel::kWarn : LogLevel::kInfo;
+  if (status.ok() && access_log == AccessLog::kFailures) {
+    level = LogLevel::kDebug;
+  }
+  if (!LogEnabled(level)) return;
+  const double duration_ms =
+      std::chrono::duration<double, std::milli>(elapsed).count();
+  Log(level, "rpc",
       {{"method", method},
        {"code", StatusCodeName(status.error_code())},
        {"duration_ms", std::round(duration_ms * 1000.0) / 1000.0},

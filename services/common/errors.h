@@ -80,11 +80,21 @@ grpc::Status Internal(std::string_view request_id, const std::exception& error);
 // Stable lower-case name of a status code, e.g. "INVALID_ARGUMENT".
 std::string_view StatusCodeName(grpc::StatusCode code);
 
+// Which calls GuardedCall writes an access-log line for at info level.
+enum class AccessLog {
+  // Every call (server faults at warn).
+  kEveryCall,
+  // Failed calls only; successful ones at debug. For hot read-only methods
+  // such as GetPrices, which answers thousands of calls a second and where
+  // a line per call would cost more CPU than the call itself.
+  kFailures,
+};
+
 namespace internal {
 // Writes the access-log line for one call.
 void LogAccess(std::string_view method, const grpc::Status& status,
                std::chrono::steady_clock::duration elapsed,
-               std::string_view request_id);
+               std::string_view request_id, AccessLog access_log);
 bool IsConnectionLoss(const pqxx::sql_error& error);
 }  // namespace internal
 
@@ -99,7 +109,8 @@ bool IsConnectionLoss(const pqxx::sql_error& error);
 //   other std::exception     -> Internal() (logged, no detail to the caller)
 template <class Fn>
 grpc::Status GuardedCall(const grpc::ServerContextBase* ctx,
-                         std::string_view method, Fn&& fn) {
+                         std::string_view method, Fn&& fn,
+                         AccessLog access_log = AccessLog::kEveryCall) {
   const auto start = std::chrono::steady_clock::now();
   const std::string request_id =
       ctx != nullptr ? RequestIdFrom(*ctx) : NewRequestId();
@@ -135,7 +146,7 @@ grpc::Status GuardedCall(const grpc::ServerContextBase* ctx,
     status = Internal(request_id, std::runtime_error("non-standard exception"));
   }
   internal::LogAccess(method, status, std::chrono::steady_clock::now() - start,
-                      request_id);
+                      request_id, access_log);
   return status;
 }
 

@@ -56,10 +56,11 @@ class GuardedCallTest : public ::testing::Test {
  protected:
   // Runs `fn` under GuardedCall and returns its status and log lines.
   template <class Fn>
-  std::pair<grpc::Status, std::vector<nlohmann::json>> Call(Fn fn) {
+  std::pair<grpc::Status, std::vector<nlohmann::json>> Call(
+      Fn fn, AccessLog access_log = AccessLog::kEveryCall) {
     grpc::ServerContext ctx;
     ::testing::internal::CaptureStdout();
-    grpc::Status status = GuardedCall(&ctx, "Test/Method", fn);
+    grpc::Status status = GuardedCall(&ctx, "Test/Method", fn, access_log);
     return {status, Lines(::testing::internal::GetCapturedStdout())};
   }
 };
@@ -86,6 +87,16 @@ TEST_F(GuardedCallTest, VoidHandlerMeansOk) {
   EXPECT_TRUE(status.ok());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["code"], "OK");
+}
+
+TEST_F(GuardedCallTest, FailuresOnlyAccessLogSkipsSuccessfulCalls) {
+  auto [ok_status, ok_lines] = Call([] {}, AccessLog::kFailures);
+  EXPECT_TRUE(ok_status.ok());
+  EXPECT_TRUE(ok_lines.empty());  // at debug, below the default info
+  auto [status, lines] = Call(
+      []() -> grpc::Status { return NotFound("nope"); }, AccessLog::kFailures);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["code"], "NOT_FOUND");
 }
 
 TEST_F(GuardedCallTest, MapsValidationError) {

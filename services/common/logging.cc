@@ -155,6 +155,10 @@ std::string FormatLogLine(LogLevel level, std::string_view service,
   return line;
 }
 
+bool LogEnabled(LogLevel level) {
+  return State().logger->should_log(ToSpdlog(level));
+}
+
 void Log(LogLevel level, std::string_view msg, LogFields fields) {
   LoggerState& state = State();
   const auto spd_level = ToSpdlog(level);

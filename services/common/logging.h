@@ -64,6 +64,9 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name);
 std::string LogLevelNames();
 
 void Log(LogLevel level, std::string_view msg, LogFields fields = {});
+// Whether a line at `level` would be written; lets hot paths skip building
+// fields (each LogValue is JSON-encoded when constructed).
+bool LogEnabled(LogLevel level);
 inline void LogDebug(std::string_view msg, LogFields fields = {}) {
   Log(LogLevel::kDebug, msg, fields);
 }

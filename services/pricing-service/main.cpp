@@ -476,8 +476,10 @@ int Serve(const Config& config) {
       {.flush_interval = config.candle_flush_interval});
   market::TickFanout sink({&market, &recorder});
 
-  handler::PriceStreamHub streams(market, {});
-  handler::PricingHandler service(market, repository, &recorder, streams);
+  handler::PriceCache prices(market);
+  handler::PriceStreamHub streams(market, prices, {});
+  handler::PricingHandler service(market, prices, repository, &recorder,
+                                  streams);
 
   Feed feed(config, market.RequiredPairs(), assets, sink, market, recorder,
             repository);
@@ -490,9 +492,11 @@ int Serve(const Config& config) {
   options.shutdown_grace = config.server.shutdown_grace;
   options.service_name = kServiceName;
   common::GrpcServer server(options, {&service});
-  server.SetReadinessCheck([&pool] {
-    return pool.Ping() &&
-           common::MigrationsUpToDate(pool, migrations::Migrations());
+  // Hashed once: the probe runs every few seconds.
+  const common::MigrationChecksums schema =
+      common::ChecksumsOf(migrations::Migrations());
+  server.SetReadinessCheck([&pool, &schema] {
+    return pool.Ping() && common::MigrationsUpToDate(pool, schema);
   });
   common::LogInfo("starting",
                   {{"grpc_port", config.server.grpc_port},

@@ -15,6 +15,22 @@ using market::ConflatingOutbox;
 
 class PriceStream;
 
+namespace {
+
+std::optional<market::RatePair> RateOf(market::QuoteCurrency quote) {
+  switch (quote) {
+    case market::QuoteCurrency::kEur:
+      return market::RatePair::kEurUsdt;
+    case market::QuoteCurrency::kBtc:
+      return market::RatePair::kBtcUsdt;
+    case market::QuoteCurrency::kUsd:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 // The part of a stream the broadcaster holds. It outlives the reactor when
 // a publisher is still inside OnAssetUpdated while the call ends; `stream_`
 // is only used while this subscription owns the outbox's single write slot
@@ -22,9 +38,11 @@ class PriceStream;
 class StreamSubscription final : public market::PriceSubscriber {
  public:
   StreamSubscription(PriceStream* stream, std::vector<bool> wanted,
+                     std::optional<market::RatePair> rate,
                      std::chrono::milliseconds heartbeat_interval)
       : stream_(stream),
         wanted_(std::move(wanted)),
+        rate_(rate),
         outbox_(wanted_.size()),
         heartbeat_interval_(heartbeat_interval),
         last_write_(Clock::now()) {}
@@ -36,6 +54,23 @@ class StreamSubscription final : public market::PriceSubscriber {
       std::lock_guard lock(mu_);
       if (finishing_) return;
       key = outbox_.Push(asset_index);
+    }
+    Drive(key);
+  }
+
+  // The stream's quote currency moved against USD: every watched price
+  // changed.
+  void OnRateUpdated(market::RatePair rate) override {
+    if (rate != rate_) return;
+    std::optional<size_t> key;
+    {
+      std::lock_guard lock(mu_);
+      if (finishing_) return;
+      for (size_t index = 0; index < wanted_.size(); ++index) {
+        if (!wanted_[index]) continue;
+        std::optional<size_t> first = outbox_.Push(index);
+        if (first.has_value()) key = first;
+      }
     }
     Drive(key);
   }
@@ -65,6 +100,8 @@ class StreamSubscription final : public market::PriceSubscriber {
 
   PriceStream* const stream_;
   const std::vector<bool> wanted_;
+  // The rate whose moves re-price this stream (none for USD).
+  const std::optional<market::RatePair> rate_;
   std::mutex mu_;
   ConflatingOutbox outbox_;
   const std::chrono::milliseconds heartbeat_interval_;
@@ -74,24 +111,20 @@ class StreamSubscription final : public market::PriceSubscriber {
   grpc::Status end_status_ = grpc::Status::CANCELLED;
 };
 
-class PriceStream final
-    : public grpc::ServerWriteReactor<v1::StreamPricesResponse> {
+class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   PriceStream(PriceStreamHub& hub, std::vector<bool> wanted,
               market::QuoteCurrency quote)
       : hub_(hub), quote_(quote) {
     subscription_ = std::make_shared<StreamSubscription>(
-        this, std::move(wanted), hub.options_.heartbeat_interval);
+        this, std::move(wanted), RateOf(quote),
+        hub.options_.heartbeat_interval);
   }
 
   // Registers with the broadcaster and queues the current prices.
-  void Begin(const std::vector<size_t>& assets) {
+  void Begin(const std::vector<size_t>& priced_now) {
     hub_.market_.broadcaster().Subscribe(subscription_);
-    for (size_t index : assets) {
-      if (hub_.market_.AssetState(index) != nullptr) {
-        subscription_->OnAssetUpdated(index);
-      }
-    }
+    for (size_t index : priced_now) subscription_->OnAssetUpdated(index);
   }
 
   StreamSubscription& subscription() { return *subscription_; }
@@ -99,17 +132,22 @@ class PriceStream final
   // Fills response_ for `key`; false when there is nothing to send (e.g.
   // the cross rate has no price yet).
   bool Render(size_t key) {
-    response_.Clear();
     const int64_t now_ms = hub_.market_.NowMs();
     if (key == ConflatingOutbox::kHeartbeat) {
+      v1::StreamPricesResponse heartbeat;
       SetTimestamp(now_ms,
-                   response_.mutable_heartbeat()->mutable_server_time());
+                   heartbeat.mutable_heartbeat()->mutable_server_time());
+      grpc::Slice slice(heartbeat.SerializeAsString());
+      response_ = grpc::ByteBuffer(&slice, 1);
       return true;
     }
-    absl::StatusOr<market::QuotedPrice> price =
-        market::QuoteAsset(hub_.market_, key, quote_, now_ms);
+    absl::StatusOr<std::shared_ptr<const EncodedPrice>> price =
+        hub_.prices_.Get(key, quote_, now_ms);
     if (!price.ok()) return false;
-    FillPrice(*price, response_.mutable_price());
+    // gRPC owns what it sends; 200-odd bytes are cheaper to copy than to
+    // share through a reference-counted slice.
+    grpc::Slice slice((*price)->bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
     return true;
   }
 
@@ -129,7 +167,7 @@ class PriceStream final
   PriceStreamHub& hub_;
   const market::QuoteCurrency quote_;
   std::shared_ptr<StreamSubscription> subscription_;
-  v1::StreamPricesResponse response_;
+  grpc::ByteBuffer response_;
 };
 
 void StreamSubscription::End(grpc::Status status) {
@@ -178,8 +216,7 @@ void StreamSubscription::Drive(std::optional<size_t> key) {
 
 namespace {
 
-class FailedStream final
-    : public grpc::ServerWriteReactor<v1::StreamPricesResponse> {
+class FailedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit FailedStream(grpc::Status status) { Finish(std::move(status)); }
   void OnDone() override { delete this; }
@@ -187,9 +224,9 @@ class FailedStream final
 
 }  // namespace
 
-PriceStreamHub::PriceStreamHub(market::MarketState& market,
+PriceStreamHub::PriceStreamHub(market::MarketState& market, PriceCache& prices,
                                PriceStreamOptions options)
-    : market_(market), options_(options) {}
+    : market_(market), prices_(prices), options_(options) {}
 
 PriceStreamHub::~PriceStreamHub() { Stop(); }
 
@@ -215,13 +252,14 @@ void PriceStreamHub::Stop() {
   });
 }
 
-grpc::ServerWriteReactor<v1::StreamPricesResponse>* PriceStreamHub::Fail(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PriceStreamHub::Fail(
     grpc::Status status) {
   return new FailedStream(std::move(status));
 }
 
-grpc::ServerWriteReactor<v1::StreamPricesResponse>* PriceStreamHub::Open(
-    std::vector<size_t> assets, market::QuoteCurrency quote) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PriceStreamHub::Open(
+    const std::vector<size_t>& watched, const std::vector<size_t>& priced_now,
+    market::QuoteCurrency quote) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -238,9 +276,9 @@ grpc::ServerWriteReactor<v1::StreamPricesResponse>* PriceStreamHub::Open(
                              "later"));
   }
   std::vector<bool> wanted(market_.assets().size(), false);
-  for (size_t index : assets) wanted[index] = true;
+  for (size_t index : watched) wanted[index] = true;
   auto* stream = new PriceStream(*this, std::move(wanted), quote);
-  stream->Begin(assets);
+  stream->Begin(priced_now);
   return stream;
 }
 

@@ -4,10 +4,12 @@
 // with the market's PriceBroadcaster. No thread is parked per stream: a
 // price change marks the asset in the subscription's ConflatingOutbox and,
 // when no write is in flight, starts one; each completed write starts the
-// next pending asset, rendered from the newest state. So thousands of
-// streams share gRPC's callback threads, a slow client costs one pending
-// flag per asset (never a queue), and it never delays anyone else, because
-// publishers never wait for a write.
+// next pending asset, taken from the PriceCache at that moment (the newest
+// state, encoded once for every stream). A move of the EUR or BTC rate
+// marks every watched asset of the streams quoted in that currency. So
+// thousands of streams share gRPC's callback threads, a slow client costs one
+// pending flag per asset (never a queue), and it never delays anyone else,
+// because publishers never wait for a write.
 //
 // A maintenance thread runs every maintenance_interval: it publishes
 // staleness flips (MarketState::PublishStalenessChanges) and sends a
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
+#include "services/pricing-service/handler/price_cache.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
 
@@ -41,7 +44,8 @@ struct PriceStreamOptions {
 
 class PriceStreamHub {
  public:
-  PriceStreamHub(market::MarketState& market, PriceStreamOptions options);
+  PriceStreamHub(market::MarketState& market, PriceCache& prices,
+                 PriceStreamOptions options);
   ~PriceStreamHub();  // Stop()
   PriceStreamHub(const PriceStreamHub&) = delete;
   PriceStreamHub& operator=(const PriceStreamHub&) = delete;
@@ -52,15 +56,16 @@ class PriceStreamHub {
   // UNAVAILABLE so that clients reconnect elsewhere. Idempotent.
   void Stop();
 
-  // A reactor streaming `assets` (validated indices; every asset when
-  // empty) in `quote`; or one that fails at once with RESOURCE_EXHAUSTED
-  // when the stream limit is reached.
-  grpc::ServerWriteReactor<v1::StreamPricesResponse>* Open(
-      std::vector<size_t> assets, market::QuoteCurrency quote);
+  // A reactor streaming encoded StreamPricesResponse messages for the
+  // `watched` assets (validated indices) in `quote`, starting with the
+  // current prices of `priced_now`; or one that fails at once with
+  // RESOURCE_EXHAUSTED when the stream limit is reached.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Open(
+      const std::vector<size_t>& watched, const std::vector<size_t>& priced_now,
+      market::QuoteCurrency quote);
 
   // A reactor that only finishes with `status` (for invalid requests).
-  static grpc::ServerWriteReactor<v1::StreamPricesResponse>* Fail(
-      grpc::Status status);
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Fail(grpc::Status status);
 
   int active_streams() const { return active_streams_.load(); }
 
@@ -69,6 +74,7 @@ class PriceStreamHub {
   void MaintenanceLoop();
 
   market::MarketState& market_;
+  PriceCache& prices_;
   const PriceStreamOptions options_;
   std::atomic<int> active_streams_{0};
 

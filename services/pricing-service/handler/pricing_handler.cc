@@ -72,6 +72,18 @@ size_t ParsePageToken(const std::string& token, std::string_view query) {
   return offset;
 }
 
+// Decodes the request of a raw method; INVALID_ARGUMENT when the bytes are
+// not a `Message` (the generated handlers would answer INTERNAL).
+template <class Message>
+void ParseRawRequest(const grpc::ByteBuffer& raw, Message* message) {
+  grpc::ByteBuffer input(raw);  // Deserialize consumes its buffer.
+  if (!grpc::SerializationTraits<Message>::Deserialize(&input, message).ok()) {
+    throw StatusException(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                     "request: not a valid " + Message::descriptor()->name()));
+  }
+}
+
 // Indicator values leave floating point through Decimal::FromDouble; ""
 // when there was no value or it is not representable.
 std::string FormatDouble(double value, int digits) {
@@ -109,11 +121,12 @@ void Trim(std::vector<Candle>& candles, size_t limit, bool keep_newest) {
 
 }  // namespace
 
-PricingHandler::PricingHandler(market::MarketState& market,
+PricingHandler::PricingHandler(market::MarketState& market, PriceCache& prices,
                                storage::PricingRepository& repository,
                                const market::CandleRecorder* recorder,
                                PriceStreamHub& streams)
     : market_(market),
+      prices_(prices),
       repository_(repository),
       recorder_(recorder),
       streams_(streams) {}
@@ -176,64 +189,74 @@ grpc::Status PricingHandler::ListAssets(grpc::ServerContext* context,
   });
 }
 
-grpc::Status PricingHandler::GetPrices(grpc::ServerContext* context,
-                                       const v1::GetPricesRequest* request,
-                                       v1::GetPricesResponse* response) {
-  return GuardedCall(context, "GetPrices", [&] {
-    const market::QuoteCurrency quote = QuoteFromRequest(request->quote());
-    const std::vector<size_t> assets =
-        ResolveSymbols(request->symbols(), market_);
-    const bool explicit_symbols = !request->symbols().empty();
-    const int64_t now_ms = market_.NowMs();
-    for (size_t index : assets) {
-      absl::StatusOr<market::QuotedPrice> price =
-          market::QuoteAsset(market_, index, quote, now_ms);
-      if (!price.ok()) {
-        // "Every asset" lists the priced ones; a named symbol must have one.
-        if (!explicit_symbols) continue;
-        throw StatusException(common::Unavailable(
-            "no " + std::string(market::QuoteCurrencyName(quote)) +
-            " price received yet for " + market_.assets()[index].symbol));
-      }
-      FillPrice(*price, response->add_prices());
+PricingHandler::QuotedSelection PricingHandler::QuoteAll(
+    const google::protobuf::RepeatedPtrField<std::string>& symbols,
+    std::string_view quote_text) {
+  QuotedSelection selection;
+  selection.quote = QuoteFromRequest(quote_text);
+  const bool explicit_symbols = !symbols.empty();
+  const int64_t now_ms = market_.NowMs();
+  selection.requested = ResolveSymbols(symbols, market_);
+  selection.priced.reserve(selection.requested.size());
+  selection.prices.reserve(selection.requested.size());
+  for (size_t index : selection.requested) {
+    absl::StatusOr<std::shared_ptr<const EncodedPrice>> price =
+        prices_.Get(index, selection.quote, now_ms);
+    if (!price.ok()) {
+      // "Every asset" lists the priced ones; a named symbol must have one.
+      if (!explicit_symbols) continue;
+      throw StatusException(common::Unavailable(
+          "no " + std::string(market::QuoteCurrencyName(selection.quote)) +
+          " price received yet for " + market_.assets()[index].symbol));
     }
-    if (response->prices_size() == 0 && !assets.empty()) {
-      throw StatusException(
-          common::Unavailable("no price received yet from any source"));
-    }
-  });
+    selection.priced.push_back(index);
+    selection.prices.push_back(*std::move(price));
+  }
+  if (selection.prices.empty() && !selection.requested.empty()) {
+    throw StatusException(
+        common::Unavailable("no price received yet from any source"));
+  }
+  return selection;
 }
 
-grpc::ServerWriteReactor<v1::StreamPricesResponse>*
-PricingHandler::StreamPrices(grpc::CallbackServerContext* context,
-                             const v1::StreamPricesRequest* request) {
-  std::vector<size_t> assets;
-  market::QuoteCurrency quote = market::QuoteCurrency::kUsd;
+grpc::ServerUnaryReactor* PricingHandler::GetPrices(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(GuardedCall(
+      context, "GetPrices",
+      [&] {
+        v1::GetPricesRequest parsed;
+        ParseRawRequest(*request, &parsed);
+        const QuotedSelection selection =
+            QuoteAll(parsed.symbols(), parsed.quote());
+        // Each price's bytes are one element of GetPricesResponse.prices (see
+        // price_cache.h), so the response is their concatenation.
+        size_t size = 0;
+        for (const auto& price : selection.prices) size += price->bytes.size();
+        std::string body;
+        body.reserve(size);
+        for (const auto& price : selection.prices) body += price->bytes;
+        grpc::Slice slice(body);
+        *response = grpc::ByteBuffer(&slice, 1);
+      },
+      common::AccessLog::kFailures));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PricingHandler::StreamPrices(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  QuotedSelection selection;
   // Validation as in GetPrices; the error ends the call before any message.
-  // GuardedCall takes a grpc::ServerContext, which a CallbackServerContext
-  // is not, so this access-log line carries a fresh request id.
-  (void)context;
-  const grpc::Status status = GuardedCall(nullptr, "StreamPrices", [&] {
-    quote = QuoteFromRequest(request->quote());
-    assets = ResolveSymbols(request->symbols(), market_);
-    const int64_t now_ms = market_.NowMs();
-    size_t priced = 0;
-    for (size_t index : assets) {
-      if (market::QuoteAsset(market_, index, quote, now_ms).ok()) {
-        ++priced;
-      } else if (!request->symbols().empty()) {
-        throw StatusException(common::Unavailable(
-            "no " + std::string(market::QuoteCurrencyName(quote)) +
-            " price received yet for " + market_.assets()[index].symbol));
-      }
-    }
-    if (priced == 0 && !assets.empty()) {
-      throw StatusException(
-          common::Unavailable("no price received yet from any source"));
-    }
+  const grpc::Status status = GuardedCall(context, "StreamPrices", [&] {
+    v1::StreamPricesRequest parsed;
+    ParseRawRequest(*request, &parsed);
+    selection = QuoteAll(parsed.symbols(), parsed.quote());
   });
   if (!status.ok()) return PriceStreamHub::Fail(status);
-  return streams_.Open(std::move(assets), quote);
+  // Every requested asset is watched, also one that has no price yet when
+  // all were asked for; the first messages are the ones priced now.
+  return streams_.Open(selection.requested, selection.priced, selection.quote);
 }
 
 std::string PricingHandler::PairOf(const std::string& symbol) const {

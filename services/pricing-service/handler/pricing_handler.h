@@ -1,19 +1,25 @@
 // The gRPC PricingService.
 //
-// Unary calls are synchronous handlers: they run on gRPC's sync thread pool,
-// which is where blocking database work (candles, analysis, the catalogue)
-// belongs. StreamPrices alone uses the callback API (see price_stream.h) so
-// that open streams hold no thread. gRPC 1.51's ServerBuilder accepts a
-// service that mixes both kinds of method.
+// GetPrices and StreamPrices use the callback API with raw (ByteBuffer)
+// messages: they run on gRPC's callback threads, never block, and answer
+// with prices encoded once per change by the PriceCache, so the hot calls
+// neither render nor serialize per request. Everything else is a
+// synchronous handler on gRPC's sync thread pool, which is where blocking
+// database work (candles, analysis, the catalogue) belongs. gRPC 1.51's
+// ServerBuilder accepts a service that mixes both kinds of method.
 #ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 #define CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
 #include "services/pricing-service/domain/candles.h"
+#include "services/pricing-service/handler/price_cache.h"
 #include "services/pricing-service/handler/price_stream.h"
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/market_state.h"
@@ -31,12 +37,13 @@ inline constexpr int kDefaultCandleLimit = 500;
 inline constexpr int kAnalysisCandles = 500;
 
 class PricingHandler final
-    : public v1::PricingService::WithCallbackMethod_StreamPrices<
-          v1::PricingService::Service> {
+    : public v1::PricingService::WithRawCallbackMethod_GetPrices<
+          v1::PricingService::WithRawCallbackMethod_StreamPrices<
+              v1::PricingService::Service>> {
  public:
   // `recorder` may be null (no live feed): candles then come from storage
   // only. Nothing is owned.
-  PricingHandler(market::MarketState& market,
+  PricingHandler(market::MarketState& market, PriceCache& prices,
                  storage::PricingRepository& repository,
                  const market::CandleRecorder* recorder,
                  PriceStreamHub& streams);
@@ -44,12 +51,16 @@ class PricingHandler final
   grpc::Status ListAssets(grpc::ServerContext* context,
                           const v1::ListAssetsRequest* request,
                           v1::ListAssetsResponse* response) override;
-  grpc::Status GetPrices(grpc::ServerContext* context,
-                         const v1::GetPricesRequest* request,
-                         v1::GetPricesResponse* response) override;
-  grpc::ServerWriteReactor<v1::StreamPricesResponse>* StreamPrices(
+  // Raw: `request` is an encoded GetPricesRequest, `response` receives an
+  // encoded GetPricesResponse.
+  grpc::ServerUnaryReactor* GetPrices(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  // Raw: `request` is an encoded StreamPricesRequest; the stream writes
+  // encoded StreamPricesResponse messages.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPrices(
       grpc::CallbackServerContext* context,
-      const v1::StreamPricesRequest* request) override;
+      const grpc::ByteBuffer* request) override;
   grpc::Status GetCandles(grpc::ServerContext* context,
                           const v1::GetCandlesRequest* request,
                           v1::GetCandlesResponse* response) override;
@@ -61,6 +72,23 @@ class PricingHandler final
                                 v1::MarketSummary* response) override;
 
  private:
+  // What a GetPrices/StreamPrices request names, with the current encoded
+  // prices. Throws INVALID_ARGUMENT / NOT_FOUND for bad symbols or quote,
+  // UNAVAILABLE when a named symbol has no price yet or, for "every asset",
+  // when none has.
+  struct QuotedSelection {
+    market::QuoteCurrency quote = market::QuoteCurrency::kUsd;
+    // Asset indices requested (every tracked asset when none was named).
+    std::vector<size_t> requested;
+    // The requested assets that have a price now (all of them when named
+    // explicitly), and those prices, in the same order.
+    std::vector<size_t> priced;
+    std::vector<std::shared_ptr<const EncodedPrice>> prices;
+  };
+  QuotedSelection QuoteAll(
+      const google::protobuf::RepeatedPtrField<std::string>& symbols,
+      std::string_view quote);
+
   // The exchange pair of a GetCandles/GetAnalysis symbol ("EUR" gives the
   // EURUSDT rate pair); NOT_FOUND for an untracked one.
   std::string PairOf(const std::string& symbol) const;
@@ -82,6 +110,7 @@ class PricingHandler final
   std::optional<Decimal> PriceAt(const std::string& pair, int64_t time_ms);
 
   market::MarketState& market_;
+  PriceCache& prices_;
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;
   PriceStreamHub& streams_;

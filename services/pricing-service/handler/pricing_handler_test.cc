@@ -2,10 +2,13 @@
 // backed by a real PostgreSQL database (TEST_DATABASE_URL).
 #include "services/pricing-service/handler/pricing_handler.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,13 +49,15 @@ class PricingHandlerTest : public ::testing::Test {
         market::MarketStateOptions{.stale_after = std::chrono::seconds(60)});
     recorder_ = std::make_unique<market::CandleRecorder>(
         *repository_, std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+    prices_ = std::make_unique<PriceCache>(*market_);
     hub_ = std::make_unique<PriceStreamHub>(
-        *market_, PriceStreamOptions{
-                      .heartbeat_interval = std::chrono::milliseconds(300),
-                      .maintenance_interval = std::chrono::milliseconds(50)});
+        *market_, *prices_,
+        PriceStreamOptions{
+            .heartbeat_interval = std::chrono::milliseconds(300),
+            .maintenance_interval = std::chrono::milliseconds(50)});
     hub_->Start();
-    handler_ = std::make_unique<PricingHandler>(*market_, *repository_,
-                                                recorder_.get(), *hub_);
+    handler_ = std::make_unique<PricingHandler>(
+        *market_, *prices_, *repository_, recorder_.get(), *hub_);
     common::ServerOptions options;
     options.port = 0;
     options.service_name = "pricing-service-test";
@@ -126,6 +131,7 @@ class PricingHandlerTest : public ::testing::Test {
   std::unique_ptr<storage::PricingRepository> repository_;
   std::unique_ptr<market::MarketState> market_;
   std::unique_ptr<market::CandleRecorder> recorder_;
+  std::unique_ptr<PriceCache> prices_;
   std::unique_ptr<PriceStreamHub> hub_;
   std::unique_ptr<PricingHandler> handler_;
   std::unique_ptr<common::GrpcServer> server_;
@@ -457,6 +463,72 @@ TEST_F(PricingHandlerTest, StreamFiltersBySymbolAndSendsCurrentPriceFirst) {
   EXPECT_EQ(message.price().last_price(), "11");
   context->TryCancel();
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(PricingHandlerTest, EurRateMoveReachesEurStreamsOnly) {
+  Ticker("BTCUSDT", "100", "100");
+  Ticker("EURUSDT", "1.25", "1.25");
+  v1::StreamPricesRequest request;
+  request.add_symbols("BTC");
+  request.set_quote("EUR");
+  auto eur_context = Context();
+  auto eur = stub_->StreamPrices(eur_context.get(), request);
+  request.set_quote("USD");
+  auto usd_context = Context();
+  auto usd = stub_->StreamPrices(usd_context.get(), request);
+  v1::StreamPricesResponse message;
+  ASSERT_TRUE(eur->Read(&message));
+  EXPECT_EQ(message.price().last_price(), "80");
+  ASSERT_TRUE(usd->Read(&message));
+  EXPECT_EQ(message.price().last_price(), "100");
+
+  // Only the EUR rate moves: BTC's own pair is unchanged.
+  Trade("EURUSDT", "1.6");
+  ASSERT_TRUE(eur->Read(&message));
+  while (message.has_heartbeat()) ASSERT_TRUE(eur->Read(&message));
+  EXPECT_EQ(message.price().symbol(), "BTC");
+  EXPECT_EQ(message.price().quote(), "EUR");
+  EXPECT_EQ(message.price().last_price(), "62.5");
+
+  // The USD stream got nothing but heartbeats meanwhile.
+  Trade("BTCUSDT", "120");
+  ASSERT_TRUE(usd->Read(&message));
+  while (message.has_heartbeat()) ASSERT_TRUE(usd->Read(&message));
+  EXPECT_EQ(message.price().last_price(), "120");
+  eur_context->TryCancel();
+  usd_context->TryCancel();
+  eur->Finish();
+  usd->Finish();
+}
+
+TEST_F(PricingHandlerTest, GetPricesRejectsUndecodableRequest) {
+  // A generic call sending bytes that are not a GetPricesRequest (field 1
+  // claims 100 bytes that never come).
+  grpc::GenericStub generic(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->bound_port()),
+                          grpc::InsecureChannelCredentials()));
+  const std::string garbage = "\x0a\x64truncated";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  auto context = Context();
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  grpc::Status status;
+  generic.UnaryCall(
+      context.get(), "/cryptotracker.pricing.v1.PricingService/GetPrices",
+      grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+        std::lock_guard lock(mu);
+        status = std::move(s);
+        done = true;
+        done_cv.notify_one();
+      });
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(
+      done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+  ExpectStatus(status, grpc::StatusCode::INVALID_ARGUMENT,
+               "not a valid GetPricesRequest");
 }
 
 TEST_F(PricingHandlerTest, IdleStreamGetsHeartbeats) {

@@ -13,6 +13,12 @@ int64_t SystemClockMs() {
       .count();
 }
 
+// Debian's abseil has its own string_view type (not std::string_view), and
+// its string maps look up by that type without building a std::string.
+absl::string_view ToAbsl(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
 }  // namespace
 
 MarketState::MarketState(std::vector<TrackedAsset> assets,
@@ -46,10 +52,12 @@ MarketState::MarketState(std::vector<TrackedAsset> assets,
   }
   eur_instrument_ = add_instrument(std::string(kEurRatePair));
   btc_instrument_ = add_instrument(std::string(kBtcRatePair));
+  instruments_[eur_instrument_]->rate = RatePair::kEurUsdt;
+  instruments_[btc_instrument_]->rate = RatePair::kBtcUsdt;
 }
 
 std::optional<size_t> MarketState::FindAsset(std::string_view symbol) const {
-  auto it = asset_by_symbol_.find(std::string(symbol));
+  auto it = asset_by_symbol_.find(ToAbsl(symbol));
   if (it == asset_by_symbol_.end()) return std::nullopt;
   return it->second;
 }
@@ -85,7 +93,7 @@ bool MarketState::IsStale(const InstrumentState& state, int64_t now_ms) const {
 }
 
 MarketState::Instrument* MarketState::FindInstrument(std::string_view pair) {
-  auto it = instrument_by_pair_.find(std::string(pair));
+  auto it = instrument_by_pair_.find(ToAbsl(pair));
   if (it == instrument_by_pair_.end()) return nullptr;
   return instruments_[it->second].get();
 }
@@ -96,6 +104,7 @@ void MarketState::Publish(Instrument& instrument,
   if (instrument.asset_index.has_value()) {
     broadcaster_.Publish(*instrument.asset_index);
   }
+  if (instrument.rate.has_value()) broadcaster_.PublishRate(*instrument.rate);
 }
 
 void MarketState::OnTick(const Tick& tick, std::string_view source) {
@@ -181,6 +190,7 @@ void MarketState::OnTicker(const MarketTicker& ticker,
 void MarketState::PublishStalenessChanges() {
   const int64_t now_ms = NowMs();
   std::vector<size_t> changed;
+  std::vector<RatePair> changed_rates;
   {
     std::lock_guard lock(stale_mu_);
     for (auto& instrument : instruments_) {
@@ -192,9 +202,13 @@ void MarketState::PublishStalenessChanges() {
       if (instrument->asset_index.has_value()) {
         changed.push_back(*instrument->asset_index);
       }
+      if (instrument->rate.has_value()) {
+        changed_rates.push_back(*instrument->rate);
+      }
     }
   }
   for (size_t asset_index : changed) broadcaster_.Publish(asset_index);
+  for (RatePair rate : changed_rates) broadcaster_.PublishRate(rate);
 }
 
 MarketStateStats MarketState::stats() const {

@@ -105,9 +105,9 @@ class MarketState final : public TickSink {
   bool IsStale(const InstrumentState& state, int64_t now_ms) const;
   std::chrono::seconds stale_after() const { return options_.stale_after; }
 
-  // Publishes every asset whose staleness changed since the last call, so
-  // that streams send the `stale` flag flip. Call periodically (the stream
-  // hub does, once a second).
+  // Publishes every asset and rate whose staleness changed since the last
+  // call, so that streams send the `stale` flag flip. Call periodically (the
+  // stream hub does, once a second).
   void PublishStalenessChanges();
 
   PriceBroadcaster& broadcaster() { return broadcaster_; }
@@ -129,6 +129,8 @@ class MarketState final : public TickSink {
     std::string pair;
     // Index into assets_, or nullopt for a rate-only pair.
     std::optional<size_t> asset_index;
+    // Set for the cross-rate pairs (BTCUSDT is both an asset and a rate).
+    std::optional<RatePair> rate;
     std::mutex write_mu;
     std::atomic<std::shared_ptr<const InstrumentState>> state;
     // Staleness last published (guarded by stale_mu_).
@@ -136,7 +138,8 @@ class MarketState final : public TickSink {
   };
 
   Instrument* FindInstrument(std::string_view pair);
-  // Swaps in `next` and notifies subscribers when the pair is an asset's.
+  // Swaps in `next` and notifies the subscribers of the asset and/or the
+  // rate the pair is.
   void Publish(Instrument& instrument,
                std::shared_ptr<const InstrumentState> next);
 

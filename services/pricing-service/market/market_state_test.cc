@@ -19,8 +19,13 @@ class RecordingSubscriber : public PriceSubscriber {
     std::lock_guard lock(mu);
     updates.push_back(asset_index);
   }
+  void OnRateUpdated(RatePair rate) override {
+    std::lock_guard lock(mu);
+    rates.push_back(rate);
+  }
   std::mutex mu;
   std::vector<size_t> updates;
+  std::vector<RatePair> rates;
 };
 
 class MarketStateTest : public ::testing::Test {
@@ -110,6 +115,26 @@ TEST_F(MarketStateTest, StalenessFollowsOurClockAndIsPublishedOnChange) {
   state_.broadcaster().Unsubscribe(subscriber.get());
   state_.OnTick(MakeTick("ETHUSDT", "3001", 2000), "binance");
   EXPECT_EQ(subscriber->updates.size(), 2u);
+}
+
+TEST_F(MarketStateTest, CrossRateMovesAndStalenessArePublishedAsRates) {
+  auto subscriber = std::make_shared<RecordingSubscriber>();
+  state_.broadcaster().Subscribe(subscriber);
+  // EURUSDT has no asset: only the rate notice tells EUR streams.
+  state_.OnTick(MakeTick("EURUSDT", "1.08", 1000), "binance");
+  EXPECT_TRUE(subscriber->updates.empty());
+  EXPECT_EQ(subscriber->rates, std::vector<RatePair>{RatePair::kEurUsdt});
+  // BTCUSDT is both the BTC asset and the BTC rate.
+  state_.OnTick(MakeTick("BTCUSDT", "64000", 1000), "binance");
+  EXPECT_EQ(subscriber->updates, std::vector<size_t>{0});
+  EXPECT_EQ(subscriber->rates,
+            (std::vector<RatePair>{RatePair::kEurUsdt, RatePair::kBtcUsdt}));
+
+  now_ms_ += 61'000;
+  state_.PublishStalenessChanges();
+  EXPECT_EQ(subscriber->updates, (std::vector<size_t>{0, 0}));
+  EXPECT_EQ(subscriber->rates.size(), 4u);
+  state_.broadcaster().Unsubscribe(subscriber.get());
 }
 
 TEST_F(MarketStateTest, RequiredPairsIncludeCrossRatePairsOnce) {

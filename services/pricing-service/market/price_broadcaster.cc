@@ -32,6 +32,11 @@ void PriceBroadcaster::Publish(size_t asset_index) const {
   }
 }
 
+void PriceBroadcaster::PublishRate(RatePair rate) const {
+  std::shared_lock lock(mu_);
+  for (const auto& subscriber : subscribers_) subscriber->OnRateUpdated(rate);
+}
+
 void PriceBroadcaster::ForEach(
     const std::function<void(PriceSubscriber&)>& fn) const {
   std::shared_lock lock(mu_);

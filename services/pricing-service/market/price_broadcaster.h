@@ -1,8 +1,9 @@
-// Fan-out of "asset N changed" notifications to stream subscribers.
+// Fan-out of "asset N changed" and "cross rate R changed" notifications to
+// stream subscribers.
 //
-// Notifications carry only the asset's index, never the price: subscribers
-// read the newest state when they actually write (see ConflatingOutbox), so
-// a burst of updates costs a slow subscriber one message, not a queue.
+// Notifications carry only what changed, never the price: subscribers read
+// the newest state when they actually write (see ConflatingOutbox), so a
+// burst of updates costs a slow subscriber one message, not a queue.
 #ifndef CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_
 #define CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_
 
@@ -14,12 +15,19 @@
 
 namespace cryptotracker::pricing::market {
 
+// The pairs that convert USD prices into the other quote currencies. A move
+// of one changes the price of every asset in that currency (EURUSDT has no
+// asset of its own, so without this notice EUR streams would miss it).
+enum class RatePair { kEurUsdt, kBtcUsdt };
+
 class PriceSubscriber {
  public:
   virtual ~PriceSubscriber() = default;
-  // Called on the publishing thread; must not block (no I/O, no waiting for
-  // the client). May be called concurrently with itself.
+  // Both are called on the publishing thread and must not block (no I/O,
+  // no waiting for the client). Either may run concurrently with itself
+  // and with the other.
   virtual void OnAssetUpdated(size_t asset_index) = 0;
+  virtual void OnRateUpdated(RatePair rate) = 0;
 };
 
 class PriceBroadcaster {
@@ -30,8 +38,9 @@ class PriceBroadcaster {
   // shared_ptr kept the subscriber alive for them).
   void Unsubscribe(const PriceSubscriber* subscriber);
 
-  // Notifies every subscriber.
+  // Notify every subscriber.
   void Publish(size_t asset_index) const;
+  void PublishRate(RatePair rate) const;
 
   // Runs `fn` for every subscriber (e.g. for heartbeats). `fn` must not call
   // Subscribe or Unsubscribe.

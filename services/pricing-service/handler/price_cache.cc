@@ -1,0 +1,73 @@
+#include "services/pricing-service/handler/price_cache.h"
+
+#include <utility>
+
+#include "cryptotracker/pricing/v1/pricing_service.pb.h"
+#include "services/pricing-service/handler/proto_convert.h"
+
+namespace cryptotracker::pricing::handler {
+namespace {
+
+std::shared_ptr<const market::InstrumentState> RateFor(
+    const market::MarketState& market, market::QuoteCurrency quote) {
+  switch (quote) {
+    case market::QuoteCurrency::kEur:
+      return market.EurRate();
+    case market::QuoteCurrency::kBtc:
+      return market.BtcRate();
+    case market::QuoteCurrency::kUsd:
+      break;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+PriceCache::PriceCache(const market::MarketState& market)
+    : market_(market), entries_(market.assets().size() * kQuoteCount) {}
+
+absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
+    size_t asset_index, market::QuoteCurrency quote, int64_t now_ms) {
+  if (asset_index >= market_.assets().size()) {
+    return absl::UnavailableError("no price received yet");
+  }
+  std::shared_ptr<const market::InstrumentState> asset_state =
+      market_.AssetState(asset_index);
+  std::shared_ptr<const market::InstrumentState> rate_state =
+      RateFor(market_, quote);
+  auto& entry =
+      entries_[asset_index * kQuoteCount + static_cast<size_t>(quote)];
+  std::shared_ptr<const EncodedPrice> cached =
+      entry.load(std::memory_order_acquire);
+  if (cached != nullptr && asset_state != nullptr &&
+      cached->asset_state == asset_state && cached->rate_state == rate_state) {
+    // The same inputs give the same price; only the `stale` flag moves with
+    // the clock. QuotePrice marks it stale when either input is.
+    const bool stale =
+        market_.IsStale(*asset_state, now_ms) ||
+        (rate_state != nullptr && market_.IsStale(*rate_state, now_ms));
+    if (stale == cached->stale) return cached;
+  }
+
+  if (asset_state == nullptr) {
+    return absl::UnavailableError("no price received yet");
+  }
+  // Rendered from exactly the states recorded with it.
+  absl::StatusOr<market::QuotedPrice> quoted =
+      market::QuotePrice(market_.assets()[asset_index].symbol, *asset_state,
+                         quote, rate_state.get(), market_, now_ms);
+  if (!quoted.ok()) return quoted.status();
+  renders_.fetch_add(1, std::memory_order_relaxed);
+  auto encoded = std::make_shared<EncodedPrice>();
+  encoded->asset_state = std::move(asset_state);
+  encoded->rate_state = std::move(rate_state);
+  encoded->stale = quoted->stale;
+  v1::StreamPricesResponse message;
+  FillPrice(*quoted, message.mutable_price());
+  message.SerializeToString(&encoded->bytes);
+  std::shared_ptr<const EncodedPrice> result = std::move(encoded);
+  entry.store(result, std::memory_order_release);
+  return result;
+}
+
+}  // namespace cryptotracker::pricing::handler

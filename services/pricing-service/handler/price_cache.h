@@ -1,0 +1,66 @@
+// Encoded prices shared by GetPrices and every price stream.
+//
+// A price is rendered (quoted in its currency, ten decimals formatted,
+// protobuf-encoded) once per change and then reused by every caller until
+// the inputs change: the asset's state, the cross rate's state, or the
+// `stale` flag. Without this, 1,000 streams re-rendered the same price
+// 1,000 times per tick and GetPrices rendered all twenty per call.
+//
+// The bytes are a StreamPricesResponse holding only `price` (field 1). That
+// is also exactly one element of GetPricesResponse's `prices` (field 1), so
+// a GetPrices response is the concatenation of its prices' bytes (protobuf
+// encodes a repeated message field as its elements one after another).
+#ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
+#define CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/pricing-service/market/market_state.h"
+#include "services/pricing-service/market/quotes.h"
+
+namespace cryptotracker::pricing::handler {
+
+struct EncodedPrice {
+  // The inputs the bytes were rendered from; the entry is current while
+  // they are the ones the market holds and `stale` still holds.
+  std::shared_ptr<const market::InstrumentState> asset_state;
+  std::shared_ptr<const market::InstrumentState> rate_state;
+  bool stale = false;
+  // A serialized StreamPricesResponse{price}; see the file comment.
+  std::string bytes;
+};
+
+class PriceCache {
+ public:
+  explicit PriceCache(const market::MarketState& market);
+  PriceCache(const PriceCache&) = delete;
+  PriceCache& operator=(const PriceCache&) = delete;
+
+  // The current encoded price of asset `asset_index` in `quote`, rendered
+  // now if the cached one is out of date. UNAVAILABLE when the asset (or
+  // the rate) has no price yet. Thread-safe and lock-free for readers;
+  // concurrent misses may both render, and either result is correct.
+  absl::StatusOr<std::shared_ptr<const EncodedPrice>> Get(
+      size_t asset_index, market::QuoteCurrency quote, int64_t now_ms);
+
+  // Renders since construction (cache misses), for tests and metrics.
+  int64_t renders() const { return renders_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kQuoteCount = 3;
+
+  const market::MarketState& market_;
+  // Index: asset_index * kQuoteCount + quote.
+  std::vector<std::atomic<std::shared_ptr<const EncodedPrice>>> entries_;
+  std::atomic<int64_t> renders_{0};
+};
+
+}  // namespace cryptotracker::pricing::handler
+
+#endif  // CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
