@@ -263,6 +263,14 @@ MarketModel::MarketModel(uint64_t seed, int trades_per_minute,
     sigma_per_step_.push_back(spec.annual_volatility /
                               std::sqrt(kStepsPerYear));
   }
+  for (size_t i = 0; i < assets_.size(); ++i) {
+    // Below kMinuteMs by construction (the fraction is below 1), so every
+    // trade stays before the next one and inside its minute.
+    trade_phases_.push_back(std::min<int64_t>(
+        kMinuteMs - 1,
+        static_cast<int64_t>(PhaseFraction(static_cast<int>(i), "trade") *
+                             static_cast<double>(kMinuteMs))));
+  }
 }
 
 int MarketModel::TradesPerMinuteForRate(double trades_per_second) {
@@ -286,6 +294,12 @@ int MarketModel::FindCoinGeckoId(std::string_view id) const {
     }
   }
   return -1;
+}
+
+double MarketModel::PhaseFraction(int asset, std::string_view purpose) const {
+  const uint64_t bits =
+      Mix(seed_ ^ Mix(asset_keys_[asset] ^ HashString(purpose)));
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;  // [0, 1)
 }
 
 double MarketModel::Normal(uint64_t key, uint64_t side, uint64_t node) const {
@@ -429,7 +443,8 @@ std::vector<Trade> MarketModel::TradesInMinute(int asset,
     const double price = spec.start_price * std::exp(log_return);
     Trade trade;
     trade.id = first_id_of_minute + j * step;
-    trade.time_ms = minute_start_ms + j * kMinuteMs / trades_per_minute_;
+    trade.time_ms = minute_start_ms +
+                    (j * kMinuteMs + trade_phases_[asset]) / trades_per_minute_;
     trade.price_ticks =
         std::max<int64_t>(1, static_cast<int64_t>(std::llround(price * scale)));
     trade.quantity_units = QuantityUnits(asset, trade.id, trade.price_ticks);
@@ -439,6 +454,19 @@ std::vector<Trade> MarketModel::TradesInMinute(int asset,
     trades.push_back(trade);
   }
   return trades;
+}
+
+int64_t MarketModel::NextTradeTimeAfter(int asset, int64_t time_ms) const {
+  // Trade j of minute m is at m + floor((j * kMinuteMs + phase) / tpm), which
+  // is > time_ms exactly when j * kMinuteMs + phase >= (offset + 1) * tpm.
+  const int64_t phase = trade_phases_[asset];
+  const int64_t tpm = trades_per_minute_;
+  const int64_t clamped = std::clamp(time_ms, kFirstKlineMs - 1, kLastModelMs);
+  const int64_t minute = FloorDiv(clamped, kMinuteMs) * kMinuteMs;
+  const int64_t needed = (clamped - minute + 1) * tpm - phase;
+  const int64_t j = needed <= 0 ? 0 : (needed + kMinuteMs - 1) / kMinuteMs;
+  if (j < tpm) return minute + (j * kMinuteMs + phase) / tpm;
+  return minute + kMinuteMs + phase / tpm;
 }
 
 std::vector<Trade> MarketModel::TradesBetween(int asset, int64_t from_ms,

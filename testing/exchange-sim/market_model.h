@@ -20,7 +20,11 @@
 //
 // Trades: each minute has `trades_per_minute` trades (a power of two) at
 // evenly spaced grid points; a minute's kline is the aggregate of its trades,
-// and a trade's id encodes its grid position, so ids grow with time.
+// and a trade's id encodes its grid position, so ids grow with time. Trade j
+// carries the price of its grid point but is stamped a per-asset phase later
+// (a fraction of the trade spacing drawn from the seed and the pair), so the
+// assets do not all trade at the same instants, while every trade stays
+// inside its minute (a minute's kline is the same whatever the phase).
 #ifndef CRYPTOTRACKER_TESTING_EXCHANGE_SIM_MARKET_MODEL_H_
 #define CRYPTOTRACKER_TESTING_EXCHANGE_SIM_MARKET_MODEL_H_
 
@@ -131,9 +135,25 @@ class MarketModel {
   // The continuous (unrounded) price at a grid step; exposed for tests.
   double PriceAtGridStep(int asset, int64_t grid_step) const;
 
+  // A fraction in [0, 1) that is a pure function of (seed, pair, purpose):
+  // phases that spread the assets' periodic events over their period.
+  // "trade" gives the trades' phase (see TradePhase); the simulator uses
+  // other purposes to stagger each symbol's ticker and kline updates.
+  double PhaseFraction(int asset, std::string_view purpose) const;
+  // The trades' phase in units of 1 / trades_per_minute ms, in
+  // [0, kMinuteMs): trade j of a minute is at
+  //   minute_start + (j * kMinuteMs + TradePhase) / trades_per_minute
+  // (integer division), less than one trade spacing after its grid instant.
+  int64_t TradePhase(int asset) const { return trade_phases_[asset]; }
+
   // The trades of the minute starting at `minute_start_ms` (aligned), in
   // time order. Empty outside [kFirstKlineMs, kLastModelMs).
   std::vector<Trade> TradesInMinute(int asset, int64_t minute_start_ms) const;
+
+  // The time of the asset's first trade strictly after `time_ms`, by
+  // arithmetic alone (no price is computed); before kFirstKlineMs, the
+  // first trade of the model. Meaningless from kLastModelMs on.
+  int64_t NextTradeTimeAfter(int asset, int64_t time_ms) const;
 
   // Trades with time in [from_ms, to_ms), in time order.
   std::vector<Trade> TradesBetween(int asset, int64_t from_ms,
@@ -163,6 +183,7 @@ class MarketModel {
   std::vector<AssetSpec> assets_;
   std::vector<uint64_t> asset_keys_;
   std::vector<double> sigma_per_step_;
+  std::vector<int64_t> trade_phases_;
 
   // Closed minute bars by (asset, minute index); bounded, cleared when full.
   mutable std::mutex cache_mutex_;

@@ -1,7 +1,9 @@
 #include "testing/exchange-sim/market_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -123,7 +125,8 @@ TEST(MarketModelTest, TradePricesMatchRandomAccessPath) {
 }
 
 // A faster tick rate samples the same path more densely: it does not change
-// the prices at the times both rates trade.
+// the prices at the grid points both rates trade. (The time stamps differ by
+// the phase, a fraction of each rate's own spacing.)
 TEST(MarketModelTest, TickRateDoesNotChangeThePath) {
   const MarketModel slow(5, 64);
   const MarketModel fast(5, 1024);
@@ -132,8 +135,131 @@ TEST(MarketModelTest, TickRateDoesNotChangeThePath) {
   const std::vector<Trade> b = fast.TradesInMinute(btc, kAfterAnchorMs);
   for (size_t j = 0; j < a.size(); ++j) {
     EXPECT_EQ(a[j].price_ticks, b[j * 16].price_ticks);
-    EXPECT_EQ(a[j].time_ms, b[j * 16].time_ms);
     EXPECT_EQ(a[j].id, b[j * 16].id);
+    // Grid instant j / 64 of the minute; spacings 937.5 and 58.6 ms.
+    const int64_t grid_time =
+        kAfterAnchorMs + static_cast<int64_t>(j) * kMinuteMs / 64;
+    EXPECT_GE(a[j].time_ms, grid_time);
+    EXPECT_LT(a[j].time_ms, grid_time + 938);
+    EXPECT_GE(b[j * 16].time_ms, grid_time);
+    EXPECT_LT(b[j * 16].time_ms, grid_time + 59);
+  }
+}
+
+// Each asset trades at its own phase within the trade spacing: the market
+// is not one burst per spacing, every trade stays inside its minute, and
+// the phases are a pure function of the seed.
+TEST(MarketModelTest, AssetsTradeAtDistinctDeterministicPhases) {
+  for (int tpm : {1, 64, 1024, 4096}) {
+    const MarketModel model(42, tpm);
+    const MarketModel same(42, tpm);
+    const MarketModel other(43, tpm);
+    const int64_t spacing_units = kMinuteMs;  // in 1/tpm ms
+    std::set<int64_t> phases;
+    std::set<int64_t> first_times;
+    int differing = 0;
+    for (int i = 0; i < static_cast<int>(model.assets().size()); ++i) {
+      const int64_t phase = model.TradePhase(i);
+      EXPECT_GE(phase, 0);
+      EXPECT_LT(phase, spacing_units);
+      EXPECT_EQ(phase, same.TradePhase(i));
+      if (phase != other.TradePhase(i)) ++differing;
+      phases.insert(phase);
+      const std::vector<Trade> trades = model.TradesInMinute(i, kAfterAnchorMs);
+      ASSERT_EQ(trades.size(), static_cast<size_t>(tpm));
+      first_times.insert(trades.front().time_ms);
+      const std::vector<Trade> again = same.TradesInMinute(i, kAfterAnchorMs);
+      for (size_t j = 0; j < trades.size(); ++j) {
+        // Inside the minute, after the grid instant, before the next one.
+        const int64_t grid =
+            kAfterAnchorMs + static_cast<int64_t>(j) * kMinuteMs / tpm;
+        const int64_t next_grid =
+            kAfterAnchorMs + static_cast<int64_t>(j + 1) * kMinuteMs / tpm;
+        EXPECT_GE(trades[j].time_ms, grid);
+        EXPECT_LT(trades[j].time_ms, std::max(next_grid, grid + 1));
+        EXPECT_LT(trades[j].time_ms, kAfterAnchorMs + kMinuteMs);
+        if (j > 0) EXPECT_GT(trades[j].time_ms, trades[j - 1].time_ms);
+        EXPECT_EQ(trades[j].time_ms, again[j].time_ms);
+        EXPECT_EQ(trades[j].price_ticks, again[j].price_ticks);
+        EXPECT_EQ(trades[j].id, again[j].id);
+      }
+    }
+    EXPECT_EQ(phases.size(), model.assets().size()) << tpm;
+    EXPECT_GT(differing, static_cast<int>(model.assets().size()) / 2) << tpm;
+    // At one trade a second the first trades spread over the second rather
+    // than landing on the same millisecond.
+    if (tpm == 64) {
+      EXPECT_GE(first_times.size(), model.assets().size() - 2);
+      EXPECT_GT(*first_times.rbegin() - *first_times.begin(), 500);
+    }
+  }
+}
+
+TEST(MarketModelTest, NextTradeTimeAfterMatchesTheTrades) {
+  for (int tpm : {1, 64, 1024, 4096}) {
+    const MarketModel model(8, tpm);
+    for (const char* pair : {"BTCUSDT", "EURUSDT"}) {
+      const int asset = Asset(model, pair);
+      const int64_t from = kAfterAnchorMs - 2 * kMinuteMs;
+      const std::vector<Trade> trades =
+          model.TradesBetween(asset, from, from + 4 * kMinuteMs);
+      ASSERT_EQ(trades.size(), static_cast<size_t>(4 * tpm));
+      // Just before, at and just after trades, and around the minutes.
+      std::vector<int64_t> probes;
+      for (size_t k = 0; k + 1 < trades.size(); k += tpm > 64 ? 7 : 1) {
+        probes.insert(probes.end(), {trades[k].time_ms - 1, trades[k].time_ms,
+                                     trades[k].time_ms + 1});
+      }
+      for (int m = 1; m < 4; ++m) {
+        const int64_t boundary = from + m * kMinuteMs;
+        probes.insert(probes.end(), {boundary - 1, boundary, boundary + 1});
+      }
+      for (int64_t probe : probes) {
+        auto next = std::upper_bound(
+            trades.begin(), trades.end(), probe,
+            [](int64_t time, const Trade& t) { return time < t.time_ms; });
+        ASSERT_NE(next, trades.end());
+        EXPECT_EQ(model.NextTradeTimeAfter(asset, probe), next->time_ms)
+            << pair << " tpm " << tpm << " probe " << probe;
+      }
+    }
+  }
+  const MarketModel model(8, 64);
+  EXPECT_EQ(model.NextTradeTimeAfter(0, 0),
+            model.TradesInMinute(0, kFirstKlineMs).front().time_ms);
+}
+
+// Klines are the aggregate of the (phased) trades, whether built from the
+// whole minute, from the trades in a time range, or seen partially live.
+TEST(MarketModelTest, KlinesAggregateTheSameTrades) {
+  const MarketModel model(42, 64);
+  for (int i = 0; i < static_cast<int>(model.assets().size()); ++i) {
+    const int64_t minute = kAfterAnchorMs + 3 * kMinuteMs;
+    const std::vector<Trade> trades = model.TradesInMinute(i, minute);
+    Bar from_trades;
+    from_trades.open_time_ms = minute;
+    for (const Trade& trade :
+         model.TradesBetween(i, minute, minute + kMinuteMs)) {
+      from_trades.Add(trade);
+    }
+    const Bar kline =
+        model.Aggregate(i, minute, kMinuteMs, minute + 86'400'000);
+    EXPECT_EQ(kline.trade_count, 64);
+    EXPECT_EQ(kline.trade_count, from_trades.trade_count);
+    EXPECT_EQ(kline.open_ticks, trades.front().price_ticks);
+    EXPECT_EQ(kline.close_ticks, trades.back().price_ticks);
+    EXPECT_EQ(kline.high_ticks, from_trades.high_ticks);
+    EXPECT_EQ(kline.low_ticks, from_trades.low_ticks);
+    EXPECT_EQ(kline.volume_units, from_trades.volume_units);
+    EXPECT_TRUE(kline.quote_volume == from_trades.quote_volume);
+    EXPECT_EQ(kline.last_trade_time_ms, trades.back().time_ms);
+    // Live, just before and at the 20th trade: the partial kline counts the
+    // trades stamped up to the clock.
+    const int64_t t = trades[19].time_ms;
+    EXPECT_EQ(model.Aggregate(i, minute, kMinuteMs, t - 1).trade_count, 19);
+    EXPECT_EQ(model.Aggregate(i, minute, kMinuteMs, t).trade_count, 20);
+    EXPECT_EQ(model.Aggregate(i, minute, kMinuteMs, t).close_ticks,
+              trades[19].price_ticks);
   }
 }
 

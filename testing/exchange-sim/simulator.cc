@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -35,7 +36,12 @@ constexpr size_t kMaxStreamsPerConnection = 1024;
 // How far the event pump catches up after a stall (e.g. a suspended
 // process) instead of flooding clients with a backlog.
 constexpr int64_t kMaxCatchUpMs = 5'000;
-constexpr auto kPumpPeriod = std::chrono::milliseconds(50);
+// The pump sleeps until the next event is due (a trade, a ticker or a kline
+// update of a subscribed stream), but at most this long, and at least
+// kMinPumpGap between runs (which only binds when --speed compresses many
+// simulated milliseconds into one real one).
+constexpr int64_t kMaxPumpSleepMs = 50;
+constexpr auto kMinPumpGap = std::chrono::microseconds(500);
 constexpr int64_t kDayMs = 86'400'000;
 
 int64_t AlignDown(int64_t time_ms, int64_t width_ms) {
@@ -168,6 +174,19 @@ std::optional<StreamSpec> ParseStream(const MarketModel& model,
   return spec;
 }
 
+using StreamMap = std::map<std::string, StreamSpec>;
+
+// The first time after `time_ms` of the form k * period + phase.
+int64_t NextPhaseTime(int64_t time_ms, int64_t period, int64_t phase) {
+  return AlignDown(time_ms - phase, period) + period + phase;
+}
+
+// Whether some k * period + phase lies in (from_ms, to_ms].
+bool PhaseCrossed(int64_t from_ms, int64_t to_ms, int64_t period,
+                  int64_t phase) {
+  return AlignDown(to_ms - phase, period) != AlignDown(from_ms - phase, period);
+}
+
 std::vector<std::string> SplitStreams(std::string_view list) {
   std::vector<std::string> names;
   while (!list.empty()) {
@@ -196,7 +215,20 @@ class ExchangeSimulator::Impl {
             std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
                 .count())),
-        start_steady_(std::chrono::steady_clock::now()) {}
+        start_steady_(std::chrono::steady_clock::now()),
+        live_minutes_(model_.assets().size()) {
+    // Each symbol's periodic events at its own offset in the period, so the
+    // market does not arrive as one burst per second.
+    for (size_t i = 0; i < model_.assets().size(); ++i) {
+      const int asset = static_cast<int>(i);
+      ticker_phases_ms_.push_back(
+          static_cast<int64_t>(model_.PhaseFraction(asset, "miniTicker") *
+                               static_cast<double>(TickerPeriodMs())));
+      kline_phases_ms_.push_back(
+          static_cast<int64_t>(model_.PhaseFraction(asset, "kline") *
+                               static_cast<double>(KlineUpdatePeriodMs())));
+    }
+  }
 
   void Start();
   void Stop();
@@ -213,8 +245,21 @@ class ExchangeSimulator::Impl {
   uint16_t port() const { return port_; }
 
   void Register(const std::shared_ptr<WsSession>& session) {
-    std::lock_guard<std::mutex> lock(sessions_mutex_);
-    sessions_.push_back(session);
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      sessions_.push_back(session);
+    }
+    SubscriptionsChanged();
+  }
+  // A session opened, closed or changed its streams (thread-safe): the pump
+  // rebuilds its stream index and recomputes when it is next due.
+  void SubscriptionsChanged() {
+    ++subscriptions_version_;
+    if (stopping_) return;
+    net::post(pump_timer_.get_executor(), [this] {
+      Pump();
+      SchedulePump();
+    });
   }
   std::vector<std::shared_ptr<WsSession>> Sessions() {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
@@ -231,13 +276,43 @@ class ExchangeSimulator::Impl {
   }
 
   HttpReply HandleHttp(const http::request<http::string_body>& request);
-  // Validates the streams of a WebSocket URL; nullopt means serve them.
-  std::optional<HttpReply> CheckStreams(const std::vector<std::string>& names);
+  // Parses the streams of a WebSocket URL into `specs`; nullopt means serve
+  // them.
+  std::optional<HttpReply> ParseStreams(const std::vector<std::string>& names,
+                                        StreamMap& specs);
 
  private:
+  // A stream at least one session subscribes to, with its subscribers.
+  struct ActiveStream {
+    std::string name;
+    StreamSpec spec;
+    std::vector<std::shared_ptr<WsSession>> combined;
+    std::vector<std::shared_ptr<WsSession>> raw;
+  };
+  // The minute of trades the pump is streaming for one asset.
+  struct LiveMinute {
+    int64_t start_ms = std::numeric_limits<int64_t>::min();
+    std::vector<Trade> trades;
+  };
+
+  int64_t TickerPeriodMs() const {
+    return std::max<int64_t>(1, options_.ticker_interval.count());
+  }
+  int64_t KlineUpdatePeriodMs() const {
+    return std::max<int64_t>(1, options_.kline_update_interval.count());
+  }
+
   void Accept();
   void SchedulePump();
   void Pump();
+  void RefreshActiveStreams();
+  // The earliest simulated time after `time_ms` at which an active stream
+  // has an event, capped at kMaxPumpSleepMs ahead.
+  int64_t NextDueMs(int64_t time_ms) const;
+  void EmitTrades(const ActiveStream& stream, int64_t from_ms, int64_t to_ms);
+  // Sends one event to every subscriber of `stream`: the payload (and its
+  // combined-stream envelope) is built once and shared.
+  void Publish(const ActiveStream& stream, std::string data);
 
   HttpReply Klines(const Target& target);
   HttpReply Ticker24hr(const Target& target);
@@ -260,10 +335,19 @@ class ExchangeSimulator::Impl {
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<WsSession>> sessions_;
 
-  // Pump state (pump runs on its own strand).
+  // Bumped on every subscription change; the pump compares it with the
+  // version its index was built from.
+  std::atomic<uint64_t> subscriptions_version_{0};
+
+  // Pump state: only the pump strand touches it (and Stop, once the threads
+  // are joined).
+  std::vector<int64_t> ticker_phases_ms_;
+  std::vector<int64_t> kline_phases_ms_;
+  std::vector<LiveMinute> live_minutes_;
+  std::vector<ActiveStream> active_;  // by name
+  uint64_t active_version_ = 0;
   int64_t last_pump_ms_ = 0;
-  int64_t last_kline_update_ms_ = 0;
-  int64_t last_ticker_ms_ = 0;
+  std::chrono::steady_clock::time_point last_pump_steady_;
 };
 
 // One WebSocket client. All state lives on the session's strand except the
@@ -271,12 +355,12 @@ class ExchangeSimulator::Impl {
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket socket, ExchangeSimulator::Impl& sim, bool combined,
-            std::vector<std::string> streams)
+            StreamMap streams)
       : ws_(std::move(socket)),
         executor_(ws_.get_executor()),
         sim_(sim),
         combined_(combined),
-        streams_(streams.begin(), streams.end()),
+        streams_(std::move(streams)),
         ping_timer_(executor_),
         age_timer_(executor_) {}
 
@@ -295,28 +379,23 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   bool open() const { return !closed_; }
+  // A combined-stream connection ({"stream":..,"data":..} envelopes).
+  bool combined() const { return combined_; }
 
-  bool Subscribed(const std::string& stream) {
+  // Calls fn(name, spec) for every subscribed stream, under the lock.
+  template <typename Fn>
+  void ForEachStream(Fn&& fn) {
     std::lock_guard<std::mutex> lock(streams_mutex_);
-    return streams_.contains(stream);
-  }
-  void CollectStreams(std::set<std::string>& out) {
-    std::lock_guard<std::mutex> lock(streams_mutex_);
-    out.insert(streams_.begin(), streams_.end());
+    for (const auto& [name, spec] : streams_) fn(name, spec);
   }
 
-  // Queues an event of `stream` when subscribed (thread-safe).
-  void Deliver(const std::string& stream, const std::string& data) {
-    if (!Subscribed(stream)) return;
-    auto payload = std::make_shared<const std::string>(
-        combined_ ? CombinedEnvelope(stream, data) : data);
-    net::post(executor_,
-              [self = shared_from_this(), payload] { self->Enqueue(payload); });
-  }
-  void DeliverRaw(std::string frame) {
-    auto payload = std::make_shared<const std::string>(std::move(frame));
-    net::post(executor_,
-              [self = shared_from_this(), payload] { self->Enqueue(payload); });
+  // Queues a text frame (thread-safe); the pump shares one payload between
+  // every subscriber of an event.
+  void Send(std::shared_ptr<const std::string> payload) {
+    net::post(executor_, [self = shared_from_this(),
+                          payload = std::move(payload)]() mutable {
+      self->Enqueue(std::move(payload));
+    });
   }
   void Drop() {
     net::post(executor_, [self = shared_from_this()] { self->Abort(); });
@@ -393,27 +472,36 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       }
     }
     if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
+      std::vector<std::pair<std::string, StreamSpec>> parsed;
       for (const std::string& name : names) {
-        if (!ParseStream(sim_.model(), name).has_value()) {
+        std::optional<StreamSpec> spec = ParseStream(sim_.model(), name);
+        if (!spec.has_value()) {
           reply["error"] = {{"code", 2}, {"msg", "Invalid request"}};
           Push({Outgoing::Kind::kText,
                 std::make_shared<const std::string>(reply.dump())});
           return;
         }
+        parsed.emplace_back(name, *spec);
       }
-      std::lock_guard<std::mutex> lock(streams_mutex_);
-      for (const std::string& name : names) {
-        if (method == "SUBSCRIBE") {
-          if (streams_.size() < kMaxStreamsPerConnection) streams_.insert(name);
-        } else {
-          streams_.erase(name);
+      {
+        std::lock_guard<std::mutex> lock(streams_mutex_);
+        for (auto& [name, spec] : parsed) {
+          if (method == "SUBSCRIBE") {
+            if (streams_.size() < kMaxStreamsPerConnection) {
+              streams_.emplace(std::move(name), spec);
+            }
+          } else {
+            streams_.erase(name);
+          }
         }
       }
+      sim_.SubscriptionsChanged();
       reply["result"] = nullptr;
     } else if (method == "LIST_SUBSCRIPTIONS") {
       std::lock_guard<std::mutex> lock(streams_mutex_);
-      reply["result"] =
-          std::vector<std::string>(streams_.begin(), streams_.end());
+      std::vector<std::string> list;
+      for (const auto& entry : streams_) list.push_back(entry.first);
+      reply["result"] = std::move(list);
     } else {
       reply["error"] = {{"code", 2}, {"msg", "Invalid request"}};
     }
@@ -481,6 +569,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
     ping_timer_.cancel();
     age_timer_.cancel();
+    sim_.SubscriptionsChanged();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both,
                                                    ignored);
@@ -493,7 +582,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   ExchangeSimulator::Impl& sim_;
   const bool combined_;
   std::mutex streams_mutex_;
-  std::set<std::string> streams_;
+  StreamMap streams_;  // parsed once, when subscribed
   net::steady_timer ping_timer_;
   net::steady_timer age_timer_;
   beast::flat_buffer buffer_;
@@ -558,17 +647,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Upgrade(http::request<http::string_body> request) {
     const Target target = ParseTarget(std::string(request.target()));
     bool combined = false;
-    std::vector<std::string> streams;
+    StreamMap streams;
     std::optional<HttpReply> refusal;
     if (target.path == "/stream") {
       combined = true;
+      std::vector<std::string> names;
       if (const std::string* list = target.Get("streams")) {
-        streams = SplitStreams(*list);
+        names = SplitStreams(*list);
       }
-      refusal = sim_.CheckStreams(streams);
+      refusal = sim_.ParseStreams(names, streams);
     } else if (target.path.starts_with("/ws/") || target.path == "/ws") {
-      streams = SplitStreams(std::string_view(target.path).substr(3));
-      refusal = sim_.CheckStreams(streams);
+      refusal = sim_.ParseStreams(
+          SplitStreams(std::string_view(target.path).substr(3)), streams);
     } else {
       refusal = HttpReply{http::status::not_found,
                           BinanceError(-1, "Unknown WebSocket path.")};
@@ -647,6 +737,7 @@ void ExchangeSimulator::Impl::Stop() {
   ioc_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  active_.clear();
   if (warm_up_.joinable()) warm_up_.join();
 }
 
@@ -662,7 +753,19 @@ void ExchangeSimulator::Impl::Accept() {
 }
 
 void ExchangeSimulator::Impl::SchedulePump() {
-  pump_timer_.expires_after(kPumpPeriod);
+  // The next event's simulated time, as a point of the steady clock that
+  // NowMs() follows; rounded up so NowMs() has reached it on waking.
+  const int64_t base = last_pump_ms_ == 0 ? NowMs() : last_pump_ms_;
+  const double offset_ms =
+      static_cast<double>(NextDueMs(base) - start_sim_ms_) / options_.speed;
+  auto at =
+      start_steady_ +
+      std::chrono::ceil<std::chrono::nanoseconds>(
+          std::chrono::duration<double, std::milli>(std::max(0.0, offset_ms)));
+  at = std::max(at, last_pump_steady_ + kMinPumpGap);
+  // Re-arming cancels the pending wait (its handler sees operation_aborted),
+  // so one wait is armed whoever scheduled last.
+  pump_timer_.expires_at(at);
   pump_timer_.async_wait([this](beast::error_code ec) {
     if (ec) return;
     Pump();
@@ -670,83 +773,155 @@ void ExchangeSimulator::Impl::SchedulePump() {
   });
 }
 
+void ExchangeSimulator::Impl::RefreshActiveStreams() {
+  // Read the version first: a change during the rebuild triggers another.
+  const uint64_t version = subscriptions_version_.load();
+  if (version == active_version_) return;
+  active_version_ = version;
+  std::map<std::string, ActiveStream> by_name;
+  for (const auto& session : Sessions()) {
+    if (!session->open()) continue;
+    session->ForEachStream([&](const std::string& name,
+                               const StreamSpec& spec) {
+      ActiveStream& stream = by_name[name];
+      stream.name = name;
+      stream.spec = spec;
+      (session->combined() ? stream.combined : stream.raw).push_back(session);
+    });
+  }
+  active_.clear();
+  for (auto& entry : by_name) active_.push_back(std::move(entry.second));
+}
+
+int64_t ExchangeSimulator::Impl::NextDueMs(int64_t time_ms) const {
+  int64_t due = time_ms + kMaxPumpSleepMs;
+  for (const ActiveStream& stream : active_) {
+    const int asset = stream.spec.asset;
+    switch (stream.spec.kind) {
+      case StreamSpec::Kind::kTrade:
+        due = std::min(due, model_.NextTradeTimeAfter(asset, time_ms));
+        break;
+      case StreamSpec::Kind::kKline: {
+        const int64_t width = stream.spec.interval_ms;
+        due = std::min(due, AlignDown(time_ms, width) + width);
+        due = std::min(due, NextPhaseTime(time_ms, KlineUpdatePeriodMs(),
+                                          kline_phases_ms_[asset]));
+        break;
+      }
+      case StreamSpec::Kind::kMiniTicker:
+        due = std::min(due, NextPhaseTime(time_ms, TickerPeriodMs(),
+                                          ticker_phases_ms_[asset]));
+        break;
+    }
+  }
+  // Always forward (past the model's end there are no trades to wait for).
+  return std::max(due, time_ms + 1);
+}
+
+void ExchangeSimulator::Impl::Publish(const ActiveStream& stream,
+                                      std::string data) {
+  if (!stream.combined.empty()) {
+    auto envelope = std::make_shared<const std::string>(
+        CombinedEnvelope(stream.name, data));
+    for (const auto& session : stream.combined) session->Send(envelope);
+  }
+  if (!stream.raw.empty()) {
+    auto raw = std::make_shared<const std::string>(std::move(data));
+    for (const auto& session : stream.raw) session->Send(raw);
+  }
+}
+
+void ExchangeSimulator::Impl::EmitTrades(const ActiveStream& stream,
+                                         int64_t from_ms, int64_t to_ms) {
+  // Trades stamped in (from, to], sent at `to`: the pump wakes at each trade's
+  // time, so that is at most a millisecond or two late.
+  const int asset = stream.spec.asset;
+  const AssetSpec& spec = model_.asset(asset);
+  LiveMinute& live = live_minutes_[asset];
+  for (int64_t minute = AlignDown(from_ms + 1, kMinuteMs); minute <= to_ms;
+       minute += kMinuteMs) {
+    if (live.start_ms != minute) {
+      // Computed once per minute, not once per wake-up.
+      live.trades = model_.TradesInMinute(asset, minute);
+      live.start_ms = minute;
+    }
+    auto it = std::upper_bound(
+        live.trades.begin(), live.trades.end(), from_ms,
+        [](int64_t time, const Trade& trade) { return time < trade.time_ms; });
+    for (; it != live.trades.end() && it->time_ms <= to_ms; ++it) {
+      Publish(stream, TradeEvent(spec, *it, to_ms));
+    }
+  }
+}
+
 void ExchangeSimulator::Impl::Pump() {
   const int64_t now = NowMs();
+  last_pump_steady_ = std::chrono::steady_clock::now();
   if (last_pump_ms_ == 0 || now - last_pump_ms_ > kMaxCatchUpMs) {
     last_pump_ms_ = now - 1;
   }
   if (now <= last_pump_ms_) return;
-  const std::vector<std::shared_ptr<WsSession>> sessions = Sessions();
-  std::set<std::string> active;
-  for (const auto& session : sessions) session->CollectStreams(active);
+  RefreshActiveStreams();
+  const int64_t from = last_pump_ms_;
 
-  const bool kline_update =
-      now - last_kline_update_ms_ >= options_.kline_update_interval.count();
-  const bool ticker_update =
-      now - last_ticker_ms_ >= options_.ticker_interval.count();
-  auto deliver = [&](const std::string& stream, const std::string& data) {
-    for (const auto& session : sessions) session->Deliver(stream, data);
-  };
-
-  for (const std::string& name : active) {
-    std::optional<StreamSpec> spec = ParseStream(model_, name);
-    if (!spec.has_value()) continue;
-    const AssetSpec& asset = model_.asset(spec->asset);
-    switch (spec->kind) {
+  for (const ActiveStream& stream : active_) {
+    const StreamSpec& spec = stream.spec;
+    const AssetSpec& asset = model_.asset(spec.asset);
+    switch (spec.kind) {
       case StreamSpec::Kind::kTrade:
-        // Trades stamped in (last pump, now].
-        for (const Trade& trade :
-             model_.TradesBetween(spec->asset, last_pump_ms_ + 1, now + 1)) {
-          deliver(name, TradeEvent(asset, trade, now));
-        }
+        EmitTrades(stream, from, now);
         break;
       case StreamSpec::Kind::kKline: {
-        const int64_t width = spec->interval_ms;
+        const int64_t width = spec.interval_ms;
         const int64_t current = AlignDown(now, width);
-        const int64_t previous = AlignDown(last_pump_ms_, width);
+        const int64_t previous = AlignDown(from, width);
         if (current != previous) {
           // The interval that just ended, final (x = true).
-          Bar bar = model_.Aggregate(spec->asset, previous, width,
+          Bar bar = model_.Aggregate(spec.asset, previous, width,
                                      previous + width - 1);
           if (!bar.empty()) {
-            deliver(name, KlineEvent(asset, bar, spec->interval_name, width,
-                                     true, now));
+            Publish(stream, KlineEvent(asset, bar, spec.interval_name, width,
+                                       true, now));
           }
         }
-        if (kline_update || current != previous) {
-          Bar bar = model_.Aggregate(spec->asset, current, width, now);
+        if (current != previous ||
+            PhaseCrossed(from, now, KlineUpdatePeriodMs(),
+                         kline_phases_ms_[spec.asset])) {
+          Bar bar = model_.Aggregate(spec.asset, current, width, now);
           if (!bar.empty()) {
-            deliver(name, KlineEvent(asset, bar, spec->interval_name, width,
-                                     false, now));
+            Publish(stream, KlineEvent(asset, bar, spec.interval_name, width,
+                                       false, now));
           }
         }
         break;
       }
       case StreamSpec::Kind::kMiniTicker:
-        if (ticker_update) {
-          Bar window = model_.Aggregate(spec->asset, now - kDayMs, kDayMs, now);
-          if (!window.empty())
-            deliver(name, MiniTickerEvent(asset, window, now));
+        if (PhaseCrossed(from, now, TickerPeriodMs(),
+                         ticker_phases_ms_[spec.asset])) {
+          Bar window = model_.Aggregate(spec.asset, now - kDayMs, kDayMs, now);
+          if (!window.empty()) {
+            Publish(stream, MiniTickerEvent(asset, window, now));
+          }
         }
         break;
     }
   }
-  if (kline_update) last_kline_update_ms_ = now;
-  if (ticker_update) last_ticker_ms_ = now;
   last_pump_ms_ = now;
 }
 
-std::optional<HttpReply> ExchangeSimulator::Impl::CheckStreams(
-    const std::vector<std::string>& names) {
+std::optional<HttpReply> ExchangeSimulator::Impl::ParseStreams(
+    const std::vector<std::string>& names, StreamMap& specs) {
   if (names.empty() || names.size() > kMaxStreamsPerConnection) {
     return HttpReply{http::status::bad_request,
                      BinanceError(-1102, "Invalid request: streams")};
   }
   for (const std::string& name : names) {
-    if (!ParseStream(model_, name).has_value()) {
+    std::optional<StreamSpec> spec = ParseStream(model_, name);
+    if (!spec.has_value()) {
       return HttpReply{http::status::bad_request,
                        BinanceError(-1121, "Invalid stream: " + name)};
     }
+    specs.emplace(name, *spec);
   }
   return std::nullopt;
 }
@@ -1001,7 +1176,8 @@ void ExchangeSimulator::DropAllConnections() {
 }
 
 void ExchangeSimulator::InjectFrame(std::string frame) {
-  for (const auto& session : impl_->Sessions()) session->DeliverRaw(frame);
+  auto payload = std::make_shared<const std::string>(std::move(frame));
+  for (const auto& session : impl_->Sessions()) session->Send(payload);
 }
 
 size_t ExchangeSimulator::websocket_count() const {

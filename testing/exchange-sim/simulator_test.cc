@@ -1,14 +1,20 @@
 #include "testing/exchange-sim/simulator.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <iterator>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/exchange-sim/wire_format.h"
 
 namespace cryptotracker::exchange_sim {
 namespace {
@@ -188,6 +194,122 @@ TEST_F(SimulatorTest, CombinedStreamDeliversTradesPingsAndTheDailyClose) {
   EXPECT_EQ(ws.reason().code, websocket::close_code::going_away);
   EXPECT_GT(trades, 10);
   EXPECT_GE(pings, 3);
+}
+
+// A stream URL over every asset: "/stream?streams=btcusdt@trade/...".
+std::string AllStreams(const MarketModel& model, const std::string& kind) {
+  std::string target = "/stream?streams=";
+  for (size_t i = 0; i < model.assets().size(); ++i) {
+    if (i > 0) target += "/";
+    target += StreamName(model.asset(static_cast<int>(i)), kind);
+  }
+  return target;
+}
+
+int64_t Median(std::vector<int64_t> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// Like a real exchange, a trade event goes out when the trade happens: its
+// event time E is (within a timer wake-up) its trade time T, not up to a
+// pump period later.
+TEST_F(SimulatorTest, TradesGoOutAtTheirTimestamps) {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  ws.handshake("127.0.0.1", AllStreams(simulator_->model(), "trade"));
+  std::vector<int64_t> delays;
+  std::set<int64_t> milliseconds;
+  while (delays.size() < 300) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    const json message = json::parse(beast::buffers_to_string(buffer.data()));
+    const int64_t event_time = message["data"]["E"];
+    const int64_t trade_time = message["data"]["T"];
+    EXPECT_GE(event_time, trade_time);
+    delays.push_back(event_time - trade_time);
+    milliseconds.insert(trade_time);
+  }
+  // The old 50 ms pump gave a median near 25 ms; allow for a loaded machine.
+  EXPECT_LE(Median(delays), 5);
+  // The assets' trades are phased apart, not stamped on the same instants.
+  EXPECT_GT(milliseconds.size(), delays.size() / 2);
+}
+
+// Each symbol's 1-second miniTicker goes out at its own phase of the second
+// (a pure function of the seed), so the market is not one burst per second.
+TEST(SimulatorTickerTest, MiniTickersAreStaggeredAcrossTheSecond) {
+  // One trade a second keeps the 24-hour windows cheap to fill.
+  SimulatorOptions options;
+  options.seed = 42;
+  ExchangeSimulator simulator(options);
+  simulator.Start();
+  // Fill the minute cache, so the pump is not busy computing a day of trades
+  // when the first tickers fall due.
+  ASSERT_EQ(Get(simulator.port(), "/api/v3/ticker/24hr").status, 200);
+  const MarketModel& model = simulator.model();
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), simulator.port()));
+  ws.handshake("127.0.0.1", AllStreams(model, "miniTicker"));
+  std::map<std::string, int64_t> first_event;
+  std::vector<int64_t> lateness;
+  while (first_event.size() < model.assets().size()) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    const json data =
+        json::parse(beast::buffers_to_string(buffer.data()))["data"];
+    const std::string symbol = data["s"];
+    const int64_t event_time = data["E"];
+    if (!first_event.emplace(symbol, event_time).second) continue;
+    const int64_t phase = static_cast<int64_t>(
+        model.PhaseFraction(model.FindPair(symbol), "miniTicker") * 1000);
+    lateness.push_back(((event_time - phase) % 1000 + 1000) % 1000);
+  }
+  std::set<int64_t> tenths;
+  for (const auto& [symbol, time] : first_event)
+    tenths.insert(time % 1000 / 100);
+  EXPECT_GE(tenths.size(), 6u);
+  EXPECT_LE(Median(lateness), 5);
+}
+
+// Raw (/ws/...) and combined (/stream?...) subscribers of one stream get the
+// same events, each in its own shape.
+TEST_F(SimulatorTest, RawAndCombinedSubscribersGetTheSameEvents) {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> raw(ioc);
+  websocket::stream<beast::tcp_stream> combined(ioc);
+  for (auto* ws : {&raw, &combined}) {
+    beast::get_lowest_layer(*ws).connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  }
+  raw.handshake("127.0.0.1", "/ws/ethusdt@trade");
+  combined.handshake("127.0.0.1", "/stream?streams=ethusdt@trade");
+  std::set<int64_t> raw_ids;
+  std::set<int64_t> combined_ids;
+  // About 17 trades a second, and the fixture closes connections at 1.5 s.
+  for (int i = 0; i < 12; ++i) {
+    beast::flat_buffer buffer;
+    raw.read(buffer);
+    const json data = json::parse(beast::buffers_to_string(buffer.data()));
+    EXPECT_EQ(data["e"], "trade");
+    raw_ids.insert(data["t"].get<int64_t>());
+  }
+  for (int i = 0; i < 12; ++i) {
+    beast::flat_buffer buffer;
+    combined.read(buffer);
+    const json message = json::parse(beast::buffers_to_string(buffer.data()));
+    EXPECT_EQ(message["stream"], "ethusdt@trade");
+    EXPECT_EQ(message["data"]["e"], "trade");
+    combined_ids.insert(message["data"]["t"].get<int64_t>());
+  }
+  std::vector<int64_t> common;
+  std::set_intersection(raw_ids.begin(), raw_ids.end(), combined_ids.begin(),
+                        combined_ids.end(), std::back_inserter(common));
+  EXPECT_GE(common.size(), 8u);
 }
 
 TEST_F(SimulatorTest, UnknownStreamsAreRefusedAtHandshake) {
