@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # The pricing-service benchmarks (testing/bench/README.md), on a stack of
 # their own so they run beside `make up` and `make test`:
-#   1. GetPrices for 20 symbols over gRPC, with ghz;
+#   1. GetPrices for 20 symbols over gRPC, with loadclient (compiled
+#      protobuf types) and with ghz;
 #   2. streaming: N subscribers of the NDJSON price stream, tick-to-client
 #      latency and the server's memory;
 #   3. candles: 1,000 hourly candles through the ingress (NGINX -> gateway ->
 #      pricing-service -> PostgreSQL), after a backfill and roll-up;
-#   4. ingest: the Google Benchmark of the candle aggregator (-c opt).
+#   4. ingest: the Google Benchmark of the candle aggregator (-c opt);
+#   5. persist: the simulator restarted at BENCH_PERSIST_TICK_RATE trades/s
+#      per symbol (17: 1,024 a minute, 16x `make up`'s rate) for
+#      BENCH_PERSIST_MINUTES; then every closed one-minute candle in
+#      PostgreSQL must equal the simulator's kline (persist_check.py).
 # `make bench` builds first and then runs this. Results go to stdout and
 # to CT_RUN_DIR/results.txt.
 #
 # Settings (environment): BENCH_ONLY (space-separated subset of
-# "prices stream candles ingest"), BENCH_SECONDS (20, per load test),
+# "prices stream candles ingest persist"), BENCH_SECONDS (20, per load test),
 # BENCH_STREAM_SUBSCRIBERS (1000), BENCH_STREAM_SECONDS (60),
-# BENCH_GHZ_CONCURRENCY (32); the stack uses CT_RUN_DIR (.local/bench),
+# BENCH_GHZ_CONCURRENCY (32), BENCH_PRICES_CONCURRENCY (16); the stack uses CT_RUN_DIR (.local/bench),
 # CT_HTTP_PORT (28080), CT_PG_PORT (55436), CT_GRPC_PORT_BASE (52051),
 # CT_SIDECAR_PORT_BASE (17001; the simulator gets 17100).
 set -euo pipefail
@@ -26,11 +31,14 @@ ct_acquire_lock
 ct_setup_path
 
 readonly GHZ_VERSION=v0.120.0
-readonly ONLY="${BENCH_ONLY:-prices stream candles ingest}"
+readonly ONLY="${BENCH_ONLY:-prices stream candles ingest persist}"
+readonly PERSIST_TICK_RATE="${BENCH_PERSIST_TICK_RATE:-17}"
+readonly PERSIST_MINUTES="${BENCH_PERSIST_MINUTES:-5}"
 readonly SECONDS_PER_TEST="${BENCH_SECONDS:-20}"
 readonly STREAM_SUBSCRIBERS="${BENCH_STREAM_SUBSCRIBERS:-1000}"
 readonly STREAM_SECONDS="${BENCH_STREAM_SECONDS:-60}"
 readonly GHZ_CONCURRENCY="${BENCH_GHZ_CONCURRENCY:-32}"
+readonly PRICES_CONCURRENCY="${BENCH_PRICES_CONCURRENCY:-16}"
 readonly RESULTS="${CT_RUN_DIR}/results.txt"
 # Enough hourly candles for the 1,000-candle query, and some to spare.
 readonly CANDLE_HISTORY_DAYS=44
@@ -97,11 +105,15 @@ wait_for_prices() {
 }
 
 bench_prices() {
-  banner "GetPrices, 20 symbols, gRPC (ghz, ${GHZ_CONCURRENCY} concurrent, ${SECONDS_PER_TEST}s)"
-  ensure_ghz
   local symbols
   symbols="$(curl -fsS "${ingress}/pricing-service/api/v1/assets" |
-    python3 -c 'import json,sys; print(json.dumps([a["symbol"] for a in json.load(sys.stdin)["assets"]][:20]))')"
+    python3 -c 'import json,sys; print(",".join([a["symbol"] for a in json.load(sys.stdin)["assets"]][:20]))')"
+  banner "GetPrices, 20 symbols, gRPC (loadclient, ${PRICES_CONCURRENCY} concurrent, ${SECONDS_PER_TEST}s)"
+  "${CT_RUN_DIR}/loadclient" grpcprices -addr "${pricing_grpc}" -symbols "${symbols}" \
+    -concurrency "${PRICES_CONCURRENCY}" -duration "${SECONDS_PER_TEST}s" | tee -a "${RESULTS}"
+  banner "GetPrices, 20 symbols, gRPC (ghz, ${GHZ_CONCURRENCY} concurrent, ${SECONDS_PER_TEST}s)"
+  ensure_ghz
+  symbols="$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split(",")))' "${symbols}")"
   "${CT_ROOT}/.local/bin/ghz" --insecure \
     --call cryptotracker.pricing.v1.PricingService/GetPrices \
     -d "{\"symbols\": ${symbols}, \"quote\": \"USD\"}" \
@@ -151,6 +163,56 @@ bench_ingest() {
     tee -a "${RESULTS}"
 }
 
+now_ms() { date +%s%3N; }
+
+bench_persist() {
+  banner "Persistence at ${PERSIST_TICK_RATE} trades/s per symbol (${PERSIST_MINUTES} min)"
+  ct_stop_process exchange-sim
+  CT_EXCHANGE_SIM_TICK_RATE="${PERSIST_TICK_RATE}" ct_exchange_sim_start
+  # pricing-service reconnects by itself; measure from the first whole
+  # minute after its prices move again.
+  local restarted
+  restarted="$(now_ms)"
+  local deadline=$((SECONDS + 120))
+  until curl -fsS "${ingress}/pricing-service/api/v1/prices?symbols=BTC" 2>/dev/null |
+    python3 -c 'import sys,json,datetime
+p = json.load(sys.stdin)["prices"][0]
+t = datetime.datetime.fromisoformat(p["updateTime"].replace("Z", "+00:00")).timestamp() * 1000
+sys.exit(0 if t > int(sys.argv[1]) else 1)' "${restarted}"; do
+    ((SECONDS < deadline)) || ct_die "pricing-service did not reconnect to the simulator"
+    sleep 1
+  done
+  local from_ms=$((($(now_ms) / 60000 + 1) * 60000))
+  local to_ms=$((from_ms + PERSIST_MINUTES * 60000))
+  # The last minute closes at to_ms; the recorder flushes every
+  # CANDLE_FLUSH_SECONDS (5 s by default).
+  local wait_s=$(((to_ms - $(now_ms)) / 1000 + 20))
+  ct_log "recording $(date -u -d "@$((from_ms / 1000))" +%T)..$(date -u -d "@$((to_ms / 1000))" +%T) UTC; waiting ${wait_s} s"
+  sleep "${wait_s}"
+  local pairs rows="${CT_RUN_DIR}/persisted-candles.csv"
+  pairs="$(curl -fsS "${ingress}/pricing-service/api/v1/assets?page_size=500" |
+    python3 -c 'import json,sys; print(",".join([a["pair"] for a in json.load(sys.stdin)["assets"]] + ["EURUSDT"]))')"
+  ct_pg_psql -d pricingservice -At -F, -v from_ms="${from_ms}" -v to_ms="${to_ms}" >"${rows}" <<'SQL'
+SELECT pair, (extract(epoch FROM open_time) * 1000)::bigint, open, high, low,
+       close, volume, trade_count, source
+FROM candles
+WHERE interval_name = '1m'
+  AND open_time >= to_timestamp(:from_ms / 1000.0)
+  AND open_time < to_timestamp(:to_ms / 1000.0)
+SQL
+  python3 "${CT_ROOT}/testing/bench/persist_check.py" --sim "$(ct_exchange_sim_url)" \
+    --from-ms "${from_ms}" --to-ms "${to_ms}" --pairs "${pairs}" --rows "${rows}" |
+    tee -a "${RESULTS}"
+  # The service's own counters (its last status line): nothing rejected,
+  # no failed flush, nothing left buffered.
+  grep '"market feed status"' "${CT_LOG_DIR}/pricing-service.log" | tail -1 |
+    python3 -c 'import json,sys
+s = json.loads(sys.stdin.read())
+print("service counters: " + ", ".join(f"{k} {s[k]}" for k in (
+    "ticks_applied", "stream_rejected", "invalid", "candles_written",
+    "candle_flush_failures", "candles_buffered")))' | tee -a "${RESULTS}"
+}
+
 banner "preparing ${CT_RUN_DIR}"
 ct_stack_reset
 : >"${RESULTS}"
@@ -167,4 +229,6 @@ if wanted prices; then bench_prices; fi
 if wanted stream; then bench_stream; fi
 if wanted candles; then bench_candles; fi
 if wanted ingest; then bench_ingest; fi
+# Last: it restarts the simulator at a higher rate.
+if wanted persist; then bench_persist; fi
 banner "done: ${RESULTS}"
