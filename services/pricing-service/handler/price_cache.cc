@@ -1,5 +1,8 @@
 #include "services/pricing-service/handler/price_cache.h"
 
+#include <algorithm>
+#include <chrono>
+#include <limits>
 #include <utility>
 
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
@@ -62,12 +65,58 @@ absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
   encoded->asset_state = std::move(asset_state);
   encoded->rate_state = std::move(rate_state);
   encoded->stale = quoted->stale;
+  if (quoted->stale) {
+    encoded->fresh_until_ms = std::numeric_limits<int64_t>::max();
+  } else {
+    // IsStale: now - received > limit.
+    const int64_t limit_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            market_.stale_after())
+            .count();
+    int64_t received = encoded->asset_state->received_time_ms;
+    if (encoded->rate_state != nullptr) {
+      received = std::min(received, encoded->rate_state->received_time_ms);
+    }
+    encoded->fresh_until_ms = received + limit_ms;
+  }
   v1::StreamPricesResponse message;
   FillPrice(*quoted, message.mutable_price());
   message.SerializeToString(&encoded->bytes);
   std::shared_ptr<const EncodedPrice> result = std::move(encoded);
   entry.store(result, std::memory_order_release);
   return result;
+}
+
+PricesResponseCache::PricesResponseCache(const market::MarketState& market,
+                                         size_t max_entries)
+    : market_(market), max_entries_(max_entries) {}
+
+std::optional<grpc::Slice> PricesResponseCache::Find(const std::string& request,
+                                                     int64_t now_ms) {
+  const uint64_t version = market_.version();
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(request);
+  if (it == entries_.end() || it->second.version != version ||
+      now_ms > it->second.fresh_until_ms) {
+    return std::nullopt;
+  }
+  return it->second.response;  // a reference, not a copy of the bytes
+}
+
+void PricesResponseCache::Store(
+    std::string request, uint64_t version,
+    const std::vector<std::shared_ptr<const EncodedPrice>>& prices,
+    grpc::Slice response) {
+  int64_t fresh_until_ms = std::numeric_limits<int64_t>::max();
+  for (const auto& price : prices) {
+    fresh_until_ms = std::min(fresh_until_ms, price->fresh_until_ms);
+  }
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= max_entries_ && !entries_.contains(request)) {
+    entries_.clear();
+  }
+  entries_.insert_or_assign(
+      std::move(request), Entry{version, fresh_until_ms, std::move(response)});
 }
 
 }  // namespace cryptotracker::pricing::handler

@@ -1,4 +1,5 @@
-// Encoded prices shared by GetPrices and every price stream.
+// Encoded prices shared by GetPrices and every price stream, and whole
+// encoded GetPrices responses.
 //
 // A price is rendered (quoted in its currency, ten decimals formatted,
 // protobuf-encoded) once per change and then reused by every caller until
@@ -13,13 +14,18 @@
 #ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
 #define CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
 
+#include <grpcpp/support/slice.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
@@ -32,6 +38,9 @@ struct EncodedPrice {
   std::shared_ptr<const market::InstrumentState> asset_state;
   std::shared_ptr<const market::InstrumentState> rate_state;
   bool stale = false;
+  // While fresh, the last millisecond at which it still is (then `stale`
+  // flips); INT64_MAX when stale, which only new data can change.
+  int64_t fresh_until_ms = 0;
   // A serialized StreamPricesResponse{price}; see the file comment.
   std::string bytes;
 };
@@ -59,6 +68,37 @@ class PriceCache {
   // Index: asset_index * kQuoteCount + quote.
   std::vector<std::atomic<std::shared_ptr<const EncodedPrice>>> entries_;
   std::atomic<int64_t> renders_{0};
+};
+
+// Whole encoded GetPrices responses by request bytes, so that the common
+// requests (the same watch list polled by many clients) cost one lookup.
+// An entry is current while the market's version() is the one read before
+// it was built and no price in it has gone stale since. Bounded: when
+// `max_entries` distinct requests are held, the cache starts over.
+class PricesResponseCache {
+ public:
+  explicit PricesResponseCache(const market::MarketState& market,
+                               size_t max_entries = 256);
+
+  // The response for `request`, if one is current at `now_ms`.
+  std::optional<grpc::Slice> Find(const std::string& request, int64_t now_ms);
+  // Keeps `response`, built from `prices` after version() returned
+  // `version`.
+  void Store(std::string request, uint64_t version,
+             const std::vector<std::shared_ptr<const EncodedPrice>>& prices,
+             grpc::Slice response);
+
+ private:
+  struct Entry {
+    uint64_t version = 0;
+    int64_t fresh_until_ms = 0;
+    grpc::Slice response;
+  };
+
+  const market::MarketState& market_;
+  const size_t max_entries_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_;
 };
 
 }  // namespace cryptotracker::pricing::handler

@@ -3,6 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
 #include "gtest/gtest.h"
@@ -94,6 +97,68 @@ TEST_F(PriceCacheTest, ConcatenatedEntriesAreAGetPricesResponse) {
   ASSERT_EQ(response.prices_size(), 2);
   EXPECT_EQ(response.prices(0).symbol(), "ETH");
   EXPECT_EQ(response.prices(1).symbol(), "BTC");
+}
+
+class PricesResponseCacheTest : public PriceCacheTest {
+ protected:
+  // Builds and stores the USD response of `assets` the way GetPrices does.
+  void Store(const std::string& request, std::vector<size_t> assets) {
+    const uint64_t version = market_.version();
+    std::vector<std::shared_ptr<const EncodedPrice>> prices;
+    std::string body;
+    for (size_t asset : assets) {
+      prices.push_back(
+          *cache_.Get(asset, market::QuoteCurrency::kUsd, now_ms_));
+      body += prices.back()->bytes;
+    }
+    responses_.Store(request, version, prices, grpc::Slice(body));
+  }
+
+  std::optional<std::string> Find(const std::string& request) {
+    std::optional<grpc::Slice> found = responses_.Find(request, now_ms_);
+    if (!found.has_value()) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(found->begin()),
+                       found->size());
+  }
+
+  PricesResponseCache responses_{market_, /*max_entries=*/2};
+};
+
+TEST_F(PricesResponseCacheTest, ServesUntilTheMarketMovesOrAPriceGoesStale) {
+  Trade("BTCUSDT", "100");
+  Trade("ETHUSDT", "10");
+  Store("both", {0, 1});
+  const std::optional<std::string> body = Find("both");
+  ASSERT_TRUE(body.has_value());
+  v1::GetPricesResponse response;
+  ASSERT_TRUE(response.ParseFromString(*body));
+  EXPECT_EQ(response.prices(1).last_price(), "10");
+  EXPECT_FALSE(Find("other").has_value());
+
+  Trade("ETHUSDT", "11");  // any change makes every entry old
+  EXPECT_FALSE(Find("both").has_value());
+  Store("both", {0, 1});
+  ASSERT_TRUE(Find("both").has_value());
+
+  now_ms_ += 60'000;  // the limit itself is still fresh
+  EXPECT_TRUE(Find("both").has_value());
+  now_ms_ += 1;  // BTC went stale: the stored `stale: false` is wrong now
+  EXPECT_FALSE(Find("both").has_value());
+  Store("both", {0, 1});
+  now_ms_ += 3'600'000;  // stale stays stale until new data
+  EXPECT_TRUE(Find("both").has_value());
+}
+
+TEST_F(PricesResponseCacheTest, StartsOverWhenFull) {
+  Trade("BTCUSDT", "100");
+  Store("a", {0});
+  Store("b", {0});
+  Store("b", {0});  // replacing does not count as a new entry
+  EXPECT_TRUE(Find("a").has_value());
+  Store("c", {0});
+  EXPECT_FALSE(Find("a").has_value());
+  EXPECT_FALSE(Find("b").has_value());
+  EXPECT_TRUE(Find("c").has_value());
 }
 
 }  // namespace

@@ -72,6 +72,23 @@ size_t ParsePageToken(const std::string& token, std::string_view query) {
   return offset;
 }
 
+// 100 symbols of up to 20 characters and a quote, encoded.
+constexpr size_t kMaxCachedRequestBytes = 4096;
+
+// The bytes of a raw request, e.g. as a cache key.
+std::string RawBytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) {
+    throw StatusException(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       "request: unreadable message"));
+  }
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
 // Decodes the request of a raw method; INVALID_ARGUMENT when the bytes are
 // not a `Message` (the generated handlers would answer INTERNAL).
 template <class Message>
@@ -127,6 +144,7 @@ PricingHandler::PricingHandler(market::MarketState& market, PriceCache& prices,
                                PriceStreamHub& streams)
     : market_(market),
       prices_(prices),
+      responses_(market),
       repository_(repository),
       recorder_(recorder),
       streams_(streams) {}
@@ -226,12 +244,19 @@ grpc::ServerUnaryReactor* PricingHandler::GetPrices(
   reactor->Finish(GuardedCall(
       context, "GetPrices",
       [&] {
+        const int64_t now_ms = market_.NowMs();
+        std::string key = RawBytes(*request);
+        if (std::optional<grpc::Slice> cached = responses_.Find(key, now_ms)) {
+          *response = grpc::ByteBuffer(&*cached, 1);
+          return;
+        }
+        const uint64_t version = market_.version();
         v1::GetPricesRequest parsed;
         ParseRawRequest(*request, &parsed);
         const QuotedSelection selection =
             QuoteAll(parsed.symbols(), parsed.quote());
-        // Each price's bytes are one element of GetPricesResponse.prices (see
-        // price_cache.h), so the response is their concatenation.
+        // Each price's bytes are one element of GetPricesResponse.prices
+        // (see price_cache.h), so the response is their concatenation.
         size_t size = 0;
         for (const auto& price : selection.prices) size += price->bytes.size();
         std::string body;
@@ -239,6 +264,12 @@ grpc::ServerUnaryReactor* PricingHandler::GetPrices(
         for (const auto& price : selection.prices) body += price->bytes;
         grpc::Slice slice(body);
         *response = grpc::ByteBuffer(&slice, 1);
+        // Requests carrying more than symbols and quote (unknown fields)
+        // are answered but not kept.
+        if (key.size() <= kMaxCachedRequestBytes) {
+          responses_.Store(std::move(key), version, selection.prices,
+                           std::move(slice));
+        }
       },
       common::AccessLog::kFailures));
   return reactor;

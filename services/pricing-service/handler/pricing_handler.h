@@ -111,6 +111,7 @@ class PricingHandler final
 
   market::MarketState& market_;
   PriceCache& prices_;
+  PricesResponseCache responses_;
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;
   PriceStreamHub& streams_;

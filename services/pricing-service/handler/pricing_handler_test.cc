@@ -168,6 +168,21 @@ TEST_F(PricingHandlerTest, GetPricesInEveryQuote) {
   EXPECT_EQ(response.prices(0).last_price(), "0.05");
 }
 
+TEST_F(PricingHandlerTest, RepeatedGetPricesSeesEveryChange) {
+  Ticker("BTCUSDT", "100", "100");
+  v1::GetPricesResponse response;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string price = std::to_string(100 + i);
+    Trade("BTCUSDT", price);
+    for (int repeat = 0; repeat < 2; ++repeat) {  // the second one is cached
+      response.Clear();
+      ASSERT_TRUE(GetPrices({"BTC"}, "", &response).ok());
+      ASSERT_EQ(response.prices_size(), 1);
+      EXPECT_EQ(response.prices(0).last_price(), price);
+    }
+  }
+}
+
 TEST_F(PricingHandlerTest, GetPricesBadInput) {
   Ticker("BTCUSDT", "60000", "50000");
   v1::GetPricesResponse response;

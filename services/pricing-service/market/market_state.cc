@@ -101,6 +101,7 @@ MarketState::Instrument* MarketState::FindInstrument(std::string_view pair) {
 void MarketState::Publish(Instrument& instrument,
                           std::shared_ptr<const InstrumentState> next) {
   instrument.state.store(std::move(next), std::memory_order_release);
+  version_.fetch_add(1, std::memory_order_acq_rel);
   if (instrument.asset_index.has_value()) {
     broadcaster_.Publish(*instrument.asset_index);
   }

@@ -111,6 +111,10 @@ class MarketState final : public TickSink {
   void PublishStalenessChanges();
 
   PriceBroadcaster& broadcaster() { return broadcaster_; }
+  // Counts every published change of any instrument. A result derived from
+  // the states read after version() returned V is current while version()
+  // is still V (staleness aside, which moves with the clock).
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
   MarketStateStats stats() const;
   // True when at least one asset has a fresh price; for readiness and
   // metrics ("the feed is down" shows as no fresh price at all).
@@ -159,6 +163,7 @@ class MarketState final : public TickSink {
   std::atomic<int64_t> unknown_pair_{0};
   std::atomic<int64_t> invalid_{0};
   std::atomic<int64_t> out_of_order_{0};
+  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace cryptotracker::pricing::market
