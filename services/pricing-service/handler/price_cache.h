@@ -43,6 +43,9 @@ struct EncodedPrice {
   int64_t fresh_until_ms = 0;
   // A serialized StreamPricesResponse{price}; see the file comment.
   std::string bytes;
+  // The same bytes as a reference-counted gRPC slice, which every stream
+  // sends without copying them.
+  grpc::Slice slice;
 };
 
 class PriceCache {
