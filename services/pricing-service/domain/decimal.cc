@@ -56,6 +56,44 @@ std::string U128ToString(U128 value) {
   return std::string(p, end);
 }
 
+// "00" .. "99": formatting two digits per step with 64-bit arithmetic
+// (which compilers turn into multiplications) instead of one 128-bit
+// library division per digit is what makes ToString cheap enough for the
+// thousands of values of a candle response.
+constexpr auto kDigitPairs = [] {
+  struct Table {
+    char chars[200];
+  } table{};
+  for (int i = 0; i < 100; ++i) {
+    table.chars[2 * i] = static_cast<char>('0' + i / 10);
+    table.chars[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return table;
+}();
+
+// Writes `value` right-aligned so that its last digit is at end[-1], with
+// at least `min_width` digits (zero-padded); returns its first character.
+char* WriteDigitsBackwards(uint64_t value, int min_width, char* end) {
+  char* p = end;
+  while (value >= 100) {
+    const auto pair = static_cast<size_t>(value % 100) * 2;
+    value /= 100;
+    p -= 2;
+    p[0] = kDigitPairs.chars[pair];
+    p[1] = kDigitPairs.chars[pair + 1];
+  }
+  if (value >= 10) {
+    const auto pair = static_cast<size_t>(value) * 2;
+    p -= 2;
+    p[0] = kDigitPairs.chars[pair];
+    p[1] = kDigitPairs.chars[pair + 1];
+  } else {
+    *--p = static_cast<char>('0' + value);
+  }
+  while (end - p < min_width) *--p = '0';
+  return p;
+}
+
 // Appends `value` as exactly `width` digits, zero-padded on the left.
 void AppendPadded(std::string& out, U128 value, int width) {
   std::string digits = U128ToString(value);
@@ -175,6 +213,47 @@ absl::StatusOr<Decimal> Decimal::ParseAndRound(std::string_view text) {
 
 absl::StatusOr<Decimal> Decimal::ParseImpl(std::string_view text,
                                            ExcessDigits excess) {
+  // Fast path for the plain form PostgreSQL's numeric output and most
+  // exchanges use: [sign] 1..19 integer digits ["." 1..18 digits], no
+  // exponent. Every such text is in range (below 10^19 < Max()) and needs
+  // no rounding, so it gives exactly what the general path below would.
+  // Anything else, errors included, falls through to the general path.
+  if (!text.empty() && text.size() <= 40) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    const bool negative = *p == '-';
+    if (*p == '-' || *p == '+') ++p;
+    const char* const integer_begin = p;
+    uint64_t integer = 0;
+    while (p < end && IsDigit(*p) && p - integer_begin < 19) {
+      integer = integer * 10 + static_cast<uint64_t>(*p - '0');
+      ++p;
+    }
+    const bool integer_ok = p > integer_begin && (p == end || *p == '.');
+    if (integer_ok) {
+      uint64_t fraction = 0;
+      int fraction_digits = 0;
+      bool fraction_ok = true;
+      if (p < end) {
+        ++p;  // '.'
+        const char* const fraction_begin = p;
+        while (p < end && IsDigit(*p) && p - fraction_begin < kScale) {
+          fraction = fraction * 10 + static_cast<uint64_t>(*p - '0');
+          ++p;
+        }
+        fraction_digits = static_cast<int>(p - fraction_begin);
+        fraction_ok = fraction_digits > 0 && p == end;
+      }
+      if (fraction_ok) {
+        const U128 magnitude =
+            static_cast<U128>(integer) * kOne +
+            static_cast<U128>(fraction) *
+                static_cast<uint64_t>(Pow10(kScale - fraction_digits));
+        return Decimal(WithSign(magnitude, negative));
+      }
+    }
+  }
+
   if (text.empty()) return absl::InvalidArgumentError("decimal: empty text");
   if (text.size() > kMaxTextLength) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -311,20 +390,46 @@ absl::StatusOr<Decimal> Decimal::FromDouble(double value,
 
 std::string Decimal::ToString() const {
   const U128 magnitude = Magnitude(raw_);
-  std::string out;
-  if (raw_ < 0) out += '-';
-  out += U128ToString(magnitude / kOne);
-  U128 fraction = magnitude % kOne;
+  // The one 128-bit division; everything after it is 64-bit.
+  const U128 integer = magnitude / kOne;
+  uint64_t fraction = static_cast<uint64_t>(magnitude - integer * kOne);
+  // Sign, 21 integer digits (Max() has 21), "." and 18 fractional digits.
+  char buffer[48];
+  char* const end = buffer + sizeof(buffer);
+  char* p = end;
   if (fraction != 0) {
+    // Strips the trailing zeros (16 for a price with 2 decimals) eight at a
+    // time, then the remaining 0..7 as 4 + 2 + 1.
     int width = kScale;
-    while (fraction % 10 == 0) {
-      fraction /= 10;
-      --width;
+    while (fraction % 100'000'000 == 0) {
+      fraction /= 100'000'000;
+      width -= 8;
     }
-    out += '.';
-    AppendPadded(out, fraction, width);
+    if (fraction % 10'000 == 0) {
+      fraction /= 10'000;
+      width -= 4;
+    }
+    if (fraction % 100 == 0) {
+      fraction /= 100;
+      width -= 2;
+    }
+    if (fraction % 10 == 0) {
+      fraction /= 10;
+      width -= 1;
+    }
+    p = WriteDigitsBackwards(fraction, width, p);
+    *--p = '.';
   }
-  return out;
+  constexpr uint64_t kTen19 = 10'000'000'000'000'000'000u;
+  if (integer < kTen19) {
+    p = WriteDigitsBackwards(static_cast<uint64_t>(integer), 1, p);
+  } else {
+    // Only magnitudes of 10^19 and more (up to 1.7 * 10^20).
+    p = WriteDigitsBackwards(static_cast<uint64_t>(integer % kTen19), 19, p);
+    p = WriteDigitsBackwards(static_cast<uint64_t>(integer / kTen19), 1, p);
+  }
+  if (raw_ < 0) *--p = '-';
+  return std::string(p, end);
 }
 
 std::string Decimal::ToStringFixed(int fractional_digits) const {

@@ -347,6 +347,137 @@ TEST(DecimalTest, ToStringRoundTripsRandomRawValues) {
   }
 }
 
+// Canonical text of a raw value the slow, obvious way: one digit per 128-bit
+// division. The reference for ToString's 64-bit formatting.
+std::string ReferenceText(__int128 raw) {
+  unsigned __int128 magnitude = raw < 0 ? static_cast<unsigned __int128>(-raw)
+                                        : static_cast<unsigned __int128>(raw);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (digits.size() <= 18) digits.insert(0, 19 - digits.size(), '0');
+  std::string integer = digits.substr(0, digits.size() - 18);
+  std::string fraction = digits.substr(digits.size() - 18);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return (raw < 0 ? "-" : "") + integer +
+         (fraction.empty() ? "" : "." + fraction);
+}
+
+TEST(DecimalTest, ToStringMatchesTheDigitByDigitReference) {
+  constexpr __int128 kOne = Decimal::kOneRaw;
+  constexpr __int128 kTen19Units = kOne * 10'000'000'000'000'000'000u;
+  std::vector<__int128> raws = {0,
+                                1,
+                                10,
+                                kOne,
+                                kOne - 1,
+                                kOne + 1,
+                                kOne * 64250 + kOne / 100 * 12,
+                                kTen19Units - 1,
+                                kTen19Units,
+                                kTen19Units + 1,
+                                kTen19Units + kOne / 2,
+                                Decimal::kMaxRaw,
+                                Decimal::kMaxRaw - kOne + 1};
+  for (int zeros = 0; zeros <= 18; ++zeros) {
+    __int128 unit = 1;
+    for (int i = 0; i < zeros; ++i) unit *= 10;
+    raws.push_back(unit);
+    raws.push_back(unit * 7 + kOne * 3);
+    raws.push_back(unit * 123456789);
+  }
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    __int128 raw = (static_cast<__int128>(rng() >> 1) << 64) | rng();
+    raw >>= (rng() % 127);
+    // Round to a random number of decimals, as stored values are.
+    __int128 unit = 1;
+    for (int digits = static_cast<int>(rng() % 19); digits > 0; --digits) {
+      unit *= 10;
+    }
+    raws.push_back(raw / unit * unit);
+  }
+  for (__int128 raw : raws) {
+    for (__int128 signed_raw : {raw, -raw}) {
+      const Decimal value = *Decimal::FromRaw(signed_raw);
+      EXPECT_EQ(value.ToString(), ReferenceText(signed_raw));
+    }
+  }
+}
+
+// Text with an exponent always takes Parse's general path, so "<text>e0"
+// tells what the plain-form fast path must answer for <text>.
+TEST(DecimalTest, PlainFormFastPathAgreesWithTheGeneralPath) {
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "+0",
+                                    "00",
+                                    "0.0",
+                                    "-0.000",
+                                    "1",
+                                    "+1",
+                                    "-1",
+                                    "1.",
+                                    ".1",
+                                    "-.1",
+                                    "1..2",
+                                    "1.2.3",
+                                    "--1",
+                                    "+-1",
+                                    "-",
+                                    "+",
+                                    "1a",
+                                    "1.2a",
+                                    "64250.12",
+                                    "007.5000",
+                                    "9999999999999999999",
+                                    "9999999999999999999.999999999999999999",
+                                    "10000000000000000000",
+                                    "99999999999999999999.5",
+                                    "0.000000000000000001",
+                                    "0.0000000000000000010",
+                                    "0.0000000000000000001",
+                                    "1.0000000000000000000000",
+                                    "-24510.58",
+                                    "1111.42199",
+                                    "27171165.2338683"};
+  std::mt19937_64 rng(5);
+  const std::string alphabet = "0123456789.-+e";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int length = 1 + static_cast<int>(rng() % 42);
+    // Mostly digits with at most one point, sometimes anything.
+    const bool anything = rng() % 8 == 0;
+    if (!anything && rng() % 3 == 0) text += "-";
+    bool point = false;
+    for (int j = 0; j < length; ++j) {
+      if (anything) {
+        text += alphabet[rng() % alphabet.size()];
+      } else if (!point && j > 0 && rng() % 6 == 0) {
+        text += '.';
+        point = true;
+      } else {
+        text += static_cast<char>('0' + rng() % 10);
+      }
+    }
+    texts.push_back(text);
+  }
+  for (const std::string& text : texts) {
+    if (text.find('e') != std::string::npos) continue;
+    const absl::StatusOr<Decimal> fast = Decimal::Parse(text);
+    const absl::StatusOr<Decimal> general = Decimal::Parse(text + "e0");
+    // "1." and ".1" fail either way, with the same kind of error.
+    ASSERT_EQ(fast.ok(), general.ok()) << text;
+    if (fast.ok()) {
+      EXPECT_EQ(*fast, *general) << text;
+    } else {
+      EXPECT_EQ(fast.status().code(), general.status().code()) << text;
+    }
+  }
+}
+
 TEST(DecimalTest, ToDoubleIsCorrectlyRounded) {
   // Exact equality: the nearest double to each decimal, as the compiler
   // rounds the same literal.

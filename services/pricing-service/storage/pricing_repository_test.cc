@@ -169,6 +169,40 @@ TEST_F(PricingRepositoryTest, RangeQueriesHonourBoundsLimitAndDirection) {
           .empty());
 }
 
+// Rows written by SQL (roll-ups, sums, older writers) can carry a numeric
+// scale with trailing zeros, and the query is a prepared statement reused
+// on the same connection: every read must give the canonical decimals.
+TEST_F(PricingRepositoryTest, ReadsNumericScaleAndExtremesExactly) {
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"}});
+  pool_->WithTransaction([](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO candles (pair, interval_name, open_time, open, high, low,"
+        " close, volume, quote_volume, trade_count, source) VALUES"
+        " ('BTCUSDT', '1m',"
+        " 'epoch'::timestamptz + $1::bigint * interval '1 millisecond',"
+        " 64250.120000, 99999999999999999999.999999999999999999,"
+        " 0.000000000000000001, 64250.10000000000000000000, 0.000,"
+        " 12345678901234567.123456789012345678, 0, 'test')",
+        kJan31Late + kMinute);
+  });
+  for (bool newest : {false, true, false, true}) {
+    const std::vector<Candle> stored = repository_->QueryCandles(
+        "BTCUSDT", Interval::k1m, 0, kJan31Late + 2 * kMinute, 10, newest);
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0].close.ToString(), "110");
+    const Candle& c = stored[1];
+    EXPECT_EQ(c.open_time_ms, kJan31Late + kMinute);
+    EXPECT_EQ(c.open.ToString(), "64250.12");
+    EXPECT_EQ(c.high.ToString(), "99999999999999999999.999999999999999999");
+    EXPECT_EQ(c.low.ToString(), "0.000000000000000001");
+    EXPECT_EQ(c.close.ToString(), "64250.1");
+    EXPECT_EQ(c.volume.ToString(), "0");
+    EXPECT_EQ(c.quote_volume.ToString(),
+              "12345678901234567.123456789012345678");
+  }
+}
+
 TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
   // 2024-02-01T00:00Z .. 00:29Z, varying prices.
   const int64_t start = kJan31Late + 2 * kMinute;
