@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/common/blocking_executor.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
 #include "services/common/logging.h"
@@ -44,6 +45,9 @@ namespace {
 
 constexpr const char* kServiceName = "pricing-service";
 constexpr int64_t kMinuteMs = 60'000;
+// Calls waiting for a database thread beyond this are refused with
+// RESOURCE_EXHAUSTED rather than queued without bound.
+constexpr size_t kMaxQueuedDatabaseCalls = 1024;
 constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
 
 struct Config {
@@ -478,8 +482,12 @@ int Serve(const Config& config) {
 
   handler::PriceCache prices(market);
   handler::PriceStreamHub streams(market, prices, {});
-  handler::PricingHandler service(market, prices, repository, &recorder,
-                                  streams);
+  // Database work of the calls; declared before the server so that it
+  // outlives the server's drain (queued calls still finish).
+  common::BlockingExecutor blocking(config.database.pool_size,
+                                    kMaxQueuedDatabaseCalls);
+  handler::PricingHandler service(market, prices, blocking, repository,
+                                  &recorder, streams);
 
   Feed feed(config, market.RequiredPairs(), assets, sink, market, recorder,
             repository);

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "services/common/blocking_executor.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/pricing-service/domain/indicators.h"
@@ -139,72 +140,77 @@ void Trim(std::vector<Candle>& candles, size_t limit, bool keep_newest) {
 }  // namespace
 
 PricingHandler::PricingHandler(market::MarketState& market, PriceCache& prices,
+                               common::BlockingExecutor& blocking,
                                storage::PricingRepository& repository,
                                const market::CandleRecorder* recorder,
                                PriceStreamHub& streams)
     : market_(market),
       prices_(prices),
       responses_(market),
+      blocking_(blocking),
       repository_(repository),
       recorder_(recorder),
       streams_(streams) {}
 
-grpc::Status PricingHandler::ListAssets(grpc::ServerContext* context,
-                                        const v1::ListAssetsRequest* request,
-                                        v1::ListAssetsResponse* response) {
-  return GuardedCall(context, "ListAssets", [&] {
-    int page_size = request->page_size();
-    if (page_size == 0) page_size = kDefaultPageSize;
-    if (page_size < 1 || page_size > kMaxPageSize) {
-      throw ValidationError("page_size",
-                            "must be between 1 and 500 (0 means "
-                            "the default of 100)");
-    }
-    if (request->query().size() > kMaxQueryLength) {
-      throw ValidationError("query", "must be at most 50 characters");
-    }
-    const std::string query = Lower(request->query());
-    const size_t offset = request->page_token().empty()
-                              ? 0
-                              : ParsePageToken(request->page_token(), query);
-    std::vector<storage::AssetRecord> matching;
-    for (storage::AssetRecord& asset : repository_.ListAssets()) {
-      // Only what this deployment tracks (SYMBOLS may narrow the catalogue).
-      if (!market_.FindAsset(asset.symbol).has_value()) continue;
-      if (!query.empty() &&
-          Lower(asset.symbol).find(query) == std::string::npos &&
-          Lower(asset.name).find(query) == std::string::npos) {
-        continue;
-      }
-      matching.push_back(std::move(asset));
-    }
-    const size_t end =
-        std::min(matching.size(), offset + static_cast<size_t>(page_size));
-    for (size_t i = offset; i < end; ++i) {
-      const storage::AssetRecord& record = matching[i];
-      v1::Asset* asset = response->add_assets();
-      asset->set_symbol(record.symbol);
-      asset->set_name(record.name);
-      asset->set_rank(record.rank);
-      asset->set_exchange(record.exchange);
-      asset->set_pair(record.pair);
-      asset->set_market_cap_usd(record.market_cap_usd);
-      asset->set_circulating_supply(record.circulating_supply);
-      asset->set_price_decimals(record.price_decimals);
-      asset->set_quantity_decimals(record.quantity_decimals);
-      v1::AssetMetadata* metadata = asset->mutable_metadata();
-      metadata->set_logo_url(record.logo_url);
-      metadata->set_website_url(record.website_url);
-      metadata->set_description(record.description);
-      for (const std::string& category : record.categories) {
-        metadata->add_categories(category);
-      }
-      SetTimestamp(record.update_time_ms, asset->mutable_update_time());
-    }
-    if (end < matching.size()) {
-      response->set_next_page_token(PageToken(end, query));
-    }
-  });
+grpc::ServerUnaryReactor* PricingHandler::ListAssets(
+    grpc::CallbackServerContext* context, const v1::ListAssetsRequest* request,
+    v1::ListAssetsResponse* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "ListAssets", [this, request, response] {
+        int page_size = request->page_size();
+        if (page_size == 0) page_size = kDefaultPageSize;
+        if (page_size < 1 || page_size > kMaxPageSize) {
+          throw ValidationError("page_size",
+                                "must be between 1 and 500 (0 means "
+                                "the default of 100)");
+        }
+        if (request->query().size() > kMaxQueryLength) {
+          throw ValidationError("query", "must be at most 50 characters");
+        }
+        const std::string query = Lower(request->query());
+        const size_t offset =
+            request->page_token().empty()
+                ? 0
+                : ParsePageToken(request->page_token(), query);
+        std::vector<storage::AssetRecord> matching;
+        for (storage::AssetRecord& asset : repository_.ListAssets()) {
+          // Only what this deployment tracks (SYMBOLS may narrow the
+          // catalogue).
+          if (!market_.FindAsset(asset.symbol).has_value()) continue;
+          if (!query.empty() &&
+              Lower(asset.symbol).find(query) == std::string::npos &&
+              Lower(asset.name).find(query) == std::string::npos) {
+            continue;
+          }
+          matching.push_back(std::move(asset));
+        }
+        const size_t end =
+            std::min(matching.size(), offset + static_cast<size_t>(page_size));
+        for (size_t i = offset; i < end; ++i) {
+          const storage::AssetRecord& record = matching[i];
+          v1::Asset* asset = response->add_assets();
+          asset->set_symbol(record.symbol);
+          asset->set_name(record.name);
+          asset->set_rank(record.rank);
+          asset->set_exchange(record.exchange);
+          asset->set_pair(record.pair);
+          asset->set_market_cap_usd(record.market_cap_usd);
+          asset->set_circulating_supply(record.circulating_supply);
+          asset->set_price_decimals(record.price_decimals);
+          asset->set_quantity_decimals(record.quantity_decimals);
+          v1::AssetMetadata* metadata = asset->mutable_metadata();
+          metadata->set_logo_url(record.logo_url);
+          metadata->set_website_url(record.website_url);
+          metadata->set_description(record.description);
+          for (const std::string& category : record.categories) {
+            metadata->add_categories(category);
+          }
+          SetTimestamp(record.update_time_ms, asset->mutable_update_time());
+        }
+        if (end < matching.size()) {
+          response->set_next_page_token(PageToken(end, query));
+        }
+      });
 }
 
 PricingHandler::QuotedSelection PricingHandler::QuoteAll(
@@ -390,42 +396,44 @@ std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
   return candles;
 }
 
-grpc::Status PricingHandler::GetCandles(grpc::ServerContext* context,
-                                        const v1::GetCandlesRequest* request,
-                                        v1::GetCandlesResponse* response) {
-  return GuardedCall(context, "GetCandles", [&] {
-    const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
-    const Interval interval = IntervalFromProto(request->interval());
-    if (request->limit() < 0 || request->limit() > kMaxCandleLimit) {
-      throw ValidationError("limit",
-                            "must be between 1 and 1000 (0 means the default "
-                            "of 500)");
-    }
-    const int limit =
-        request->limit() == 0 ? kDefaultCandleLimit : request->limit();
-    std::optional<int64_t> start_ms;
-    if (request->has_start_time()) {
-      start_ms = TimestampMillis(request->start_time(), "start_time");
-    }
-    const int64_t now_ms = WallClockMs();
-    const int64_t end_ms =
-        request->has_end_time()
-            ? TimestampMillis(request->end_time(), "end_time")
-            : now_ms;
-    if (start_ms.has_value() && *start_ms >= end_ms) {
-      throw ValidationError("start_time", "must be before end_time");
-    }
-    const std::string pair = PairOf(symbol);
-    response->set_symbol(symbol);
-    response->set_quote("USD");
-    response->set_pair(pair);
-    response->set_derivation(v1::PRICE_DERIVATION_STABLECOIN);
-    response->set_interval(request->interval());
-    for (const Candle& candle :
-         LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms)) {
-      FillCandle(candle, response->add_candles());
-    }
-  });
+grpc::ServerUnaryReactor* PricingHandler::GetCandles(
+    grpc::CallbackServerContext* context, const v1::GetCandlesRequest* request,
+    v1::GetCandlesResponse* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "GetCandles", [this, request, response] {
+        const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
+        const Interval interval = IntervalFromProto(request->interval());
+        if (request->limit() < 0 || request->limit() > kMaxCandleLimit) {
+          throw ValidationError(
+              "limit",
+              "must be between 1 and 1000 (0 means the default "
+              "of 500)");
+        }
+        const int limit =
+            request->limit() == 0 ? kDefaultCandleLimit : request->limit();
+        std::optional<int64_t> start_ms;
+        if (request->has_start_time()) {
+          start_ms = TimestampMillis(request->start_time(), "start_time");
+        }
+        const int64_t now_ms = WallClockMs();
+        const int64_t end_ms =
+            request->has_end_time()
+                ? TimestampMillis(request->end_time(), "end_time")
+                : now_ms;
+        if (start_ms.has_value() && *start_ms >= end_ms) {
+          throw ValidationError("start_time", "must be before end_time");
+        }
+        const std::string pair = PairOf(symbol);
+        response->set_symbol(symbol);
+        response->set_quote("USD");
+        response->set_pair(pair);
+        response->set_derivation(v1::PRICE_DERIVATION_STABLECOIN);
+        response->set_interval(request->interval());
+        for (const Candle& candle :
+             LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms)) {
+          FillCandle(candle, response->add_candles());
+        }
+      });
 }
 
 std::optional<Decimal> PricingHandler::PriceAt(const std::string& pair,
@@ -441,105 +449,110 @@ std::optional<Decimal> PricingHandler::PriceAt(const std::string& pair,
   return std::nullopt;
 }
 
-grpc::Status PricingHandler::GetAnalysis(grpc::ServerContext* context,
-                                         const v1::GetAnalysisRequest* request,
-                                         v1::Analysis* response) {
-  return GuardedCall(context, "GetAnalysis", [&] {
-    const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
-    const Interval interval = IntervalFromProto(request->interval());
-    const std::string pair = PairOf(symbol);
-    const int64_t now_ms = WallClockMs();
-    std::vector<Candle> candles = LoadCandles(
-        pair, interval, std::nullopt, now_ms, kAnalysisCandles + 1, now_ms);
-    std::erase_if(candles, [](const Candle& c) { return !c.closed; });
-    Trim(candles, kAnalysisCandles, true);
-    if (candles.empty()) {
-      throw StatusException(common::Unavailable(
-          "no closed " + std::string(IntervalName(interval)) +
-          " candles stored yet for " + symbol));
-    }
-    response->set_symbol(symbol);
-    response->set_quote("USD");
-    response->set_pair(pair);
-    response->set_interval(request->interval());
-    v1::CandleRange* range = response->mutable_candle_range();
-    SetTimestamp(candles.front().open_time_ms, range->mutable_start_time());
-    SetTimestamp(candles.back().close_time_ms(), range->mutable_end_time());
-    range->set_candle_count(static_cast<int32_t>(candles.size()));
-    response->set_last_close(candles.back().close.ToString());
+grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
+    grpc::CallbackServerContext* context, const v1::GetAnalysisRequest* request,
+    v1::Analysis* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "GetAnalysis", [this, request, response] {
+        const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
+        const Interval interval = IntervalFromProto(request->interval());
+        const std::string pair = PairOf(symbol);
+        const int64_t now_ms = WallClockMs();
+        std::vector<Candle> candles = LoadCandles(
+            pair, interval, std::nullopt, now_ms, kAnalysisCandles + 1, now_ms);
+        std::erase_if(candles, [](const Candle& c) { return !c.closed; });
+        Trim(candles, kAnalysisCandles, true);
+        if (candles.empty()) {
+          throw StatusException(common::Unavailable(
+              "no closed " + std::string(IntervalName(interval)) +
+              " candles stored yet for " + symbol));
+        }
+        response->set_symbol(symbol);
+        response->set_quote("USD");
+        response->set_pair(pair);
+        response->set_interval(request->interval());
+        v1::CandleRange* range = response->mutable_candle_range();
+        SetTimestamp(candles.front().open_time_ms, range->mutable_start_time());
+        SetTimestamp(candles.back().close_time_ms(), range->mutable_end_time());
+        range->set_candle_count(static_cast<int32_t>(candles.size()));
+        response->set_last_close(candles.back().close.ToString());
 
-    const OhlcSeries series = ToOhlcSeries(candles);
-    const std::vector<double>& closes = series.close;
-    for (int period : {20, 50, 200}) {
-      v1::MovingAverage* sma = response->add_sma();
-      sma->set_period(period);
-      sma->set_value(FormatLatest(Sma(closes, period), kPriceDigits));
-    }
-    for (int period : {12, 26, 50, 200}) {
-      v1::MovingAverage* ema = response->add_ema();
-      ema->set_period(period);
-      ema->set_value(FormatLatest(Ema(closes, period), kPriceDigits));
-    }
-    response->mutable_rsi()->set_period(14);
-    response->mutable_rsi()->set_value(
-        FormatLatest(Rsi(closes, 14), kPercentDigits));
-    v1::Macd* macd = response->mutable_macd();
-    macd->set_fast_period(12);
-    macd->set_slow_period(26);
-    macd->set_signal_period(9);
-    if (absl::StatusOr<MacdSeries> m = Macd(closes, 12, 26, 9); m.ok()) {
-      macd->set_macd(FormatDouble(m->line.Latest(), kPriceDigits));
-      macd->set_signal(FormatDouble(m->signal.Latest(), kPriceDigits));
-      macd->set_histogram(FormatDouble(m->histogram.Latest(), kPriceDigits));
-    }
-    v1::BollingerBands* bands = response->mutable_bollinger();
-    bands->set_period(20);
-    bands->set_std_dev_multiplier("2");
-    if (absl::StatusOr<BollingerSeries> b = Bollinger(closes, 20, 2.0);
-        b.ok()) {
-      bands->set_middle(FormatDouble(b->middle.Latest(), kPriceDigits));
-      bands->set_upper(FormatDouble(b->upper.Latest(), kPriceDigits));
-      bands->set_lower(FormatDouble(b->lower.Latest(), kPriceDigits));
-    }
-    response->mutable_atr()->set_period(14);
-    response->mutable_atr()->set_value(FormatLatest(
-        Atr(series.high, series.low, series.close, 14), kPriceDigits));
-    if (absl::StatusOr<double> vol = RealizedVolatility(closes, interval);
-        vol.ok()) {
-      response->set_realized_volatility_percent(
-          FormatDouble(*vol * 100.0, kPercentDigits));
-    }
-    if (absl::StatusOr<Drawdown> dd = MaxDrawdown(closes); dd.ok()) {
-      response->set_max_drawdown_percent(
-          FormatDouble(dd->max_fraction * 100.0, kPercentDigits));
-    }
+        const OhlcSeries series = ToOhlcSeries(candles);
+        const std::vector<double>& closes = series.close;
+        for (int period : {20, 50, 200}) {
+          v1::MovingAverage* sma = response->add_sma();
+          sma->set_period(period);
+          sma->set_value(FormatLatest(Sma(closes, period), kPriceDigits));
+        }
+        for (int period : {12, 26, 50, 200}) {
+          v1::MovingAverage* ema = response->add_ema();
+          ema->set_period(period);
+          ema->set_value(FormatLatest(Ema(closes, period), kPriceDigits));
+        }
+        response->mutable_rsi()->set_period(14);
+        response->mutable_rsi()->set_value(
+            FormatLatest(Rsi(closes, 14), kPercentDigits));
+        v1::Macd* macd = response->mutable_macd();
+        macd->set_fast_period(12);
+        macd->set_slow_period(26);
+        macd->set_signal_period(9);
+        if (absl::StatusOr<MacdSeries> m = Macd(closes, 12, 26, 9); m.ok()) {
+          macd->set_macd(FormatDouble(m->line.Latest(), kPriceDigits));
+          macd->set_signal(FormatDouble(m->signal.Latest(), kPriceDigits));
+          macd->set_histogram(
+              FormatDouble(m->histogram.Latest(), kPriceDigits));
+        }
+        v1::BollingerBands* bands = response->mutable_bollinger();
+        bands->set_period(20);
+        bands->set_std_dev_multiplier("2");
+        if (absl::StatusOr<BollingerSeries> b = Bollinger(closes, 20, 2.0);
+            b.ok()) {
+          bands->set_middle(FormatDouble(b->middle.Latest(), kPriceDigits));
+          bands->set_upper(FormatDouble(b->upper.Latest(), kPriceDigits));
+          bands->set_lower(FormatDouble(b->lower.Latest(), kPriceDigits));
+        }
+        response->mutable_atr()->set_period(14);
+        response->mutable_atr()->set_value(FormatLatest(
+            Atr(series.high, series.low, series.close, 14), kPriceDigits));
+        if (absl::StatusOr<double> vol = RealizedVolatility(closes, interval);
+            vol.ok()) {
+          response->set_realized_volatility_percent(
+              FormatDouble(*vol * 100.0, kPercentDigits));
+        }
+        if (absl::StatusOr<Drawdown> dd = MaxDrawdown(closes); dd.ok()) {
+          response->set_max_drawdown_percent(
+              FormatDouble(dd->max_fraction * 100.0, kPercentDigits));
+        }
 
-    // Returns over fixed spans, from the latest price (live when there is
-    // one) against stored candles that long ago.
-    Decimal latest = candles.back().close;
-    if (std::optional<size_t> index = market_.FindAsset(symbol)) {
-      if (auto state = market_.AssetState(*index)) latest = state->last_price;
-    }
-    v1::Returns* returns = response->mutable_returns();
-    const std::pair<int64_t, std::string* (v1::Returns::*)()> spans[] = {
-        {kHourMs, &v1::Returns::mutable_change_percent_1h},
-        {kDayMs, &v1::Returns::mutable_change_percent_24h},
-        {7 * kDayMs, &v1::Returns::mutable_change_percent_7d},
-        {30 * kDayMs, &v1::Returns::mutable_change_percent_30d},
-    };
-    for (const auto& [span, field] : spans) {
-      if (std::optional<Decimal> past = PriceAt(pair, now_ms - span)) {
-        *(returns->*field)() = PercentChangeText(*past, latest);
-      }
-    }
-    SetTimestamp(now_ms, response->mutable_compute_time());
-  });
+        // Returns over fixed spans, from the latest price (live when there is
+        // one) against stored candles that long ago.
+        Decimal latest = candles.back().close;
+        if (std::optional<size_t> index = market_.FindAsset(symbol)) {
+          if (auto state = market_.AssetState(*index))
+            latest = state->last_price;
+        }
+        v1::Returns* returns = response->mutable_returns();
+        const std::pair<int64_t, std::string* (v1::Returns::*)()> spans[] = {
+            {kHourMs, &v1::Returns::mutable_change_percent_1h},
+            {kDayMs, &v1::Returns::mutable_change_percent_24h},
+            {7 * kDayMs, &v1::Returns::mutable_change_percent_7d},
+            {30 * kDayMs, &v1::Returns::mutable_change_percent_30d},
+        };
+        for (const auto& [span, field] : spans) {
+          if (std::optional<Decimal> past = PriceAt(pair, now_ms - span)) {
+            *(returns->*field)() = PercentChangeText(*past, latest);
+          }
+        }
+        SetTimestamp(now_ms, response->mutable_compute_time());
+      });
 }
 
-grpc::Status PricingHandler::GetMarketSummary(
-    grpc::ServerContext* context, const v1::GetMarketSummaryRequest* request,
-    v1::MarketSummary* response) {
-  return GuardedCall(context, "GetMarketSummary", [&] {
+grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
+    grpc::CallbackServerContext* context,
+    const v1::GetMarketSummaryRequest* request, v1::MarketSummary* response) {
+  // Market state only, no database: answered on the gRPC thread.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(GuardedCall(context, "GetMarketSummary", [&] {
     const market::QuoteCurrency quote = QuoteFromRequest(request->quote());
     int top_count = request->top_count();
     if (top_count == 0) top_count = kDefaultTopCount;
@@ -622,7 +635,8 @@ grpc::Status PricingHandler::GetMarketSummary(
       }
     }
     SetTimestamp(WallClockMs(), response->mutable_compute_time());
-  });
+  }));
+  return reactor;
 }
 
 }  // namespace cryptotracker::pricing::handler

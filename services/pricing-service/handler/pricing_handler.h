@@ -1,12 +1,12 @@
-// The gRPC PricingService.
+// The gRPC PricingService, entirely on the callback API: no call holds a
+// gRPC thread while it waits.
 //
-// GetPrices and StreamPrices use the callback API with raw (ByteBuffer)
-// messages: they run on gRPC's callback threads, never block, and answer
-// with prices encoded once per change by the PriceCache, so the hot calls
-// neither render nor serialize per request. Everything else is a
-// synchronous handler on gRPC's sync thread pool, which is where blocking
-// database work (candles, analysis, the catalogue) belongs. gRPC 1.51's
-// ServerBuilder accepts a service that mixes both kinds of method.
+// GetPrices and StreamPrices use raw (ByteBuffer) messages and answer with
+// prices encoded once per change by the PriceCache, so the hot calls
+// neither render nor serialize per request. GetMarketSummary reads the
+// in-memory market on the gRPC thread. ListAssets, GetCandles and
+// GetAnalysis query PostgreSQL, so their bodies run on a BlockingExecutor
+// (threads of their own, as many as database connections).
 #ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 #define CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
+#include "services/common/blocking_executor.h"
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/handler/price_cache.h"
 #include "services/pricing-service/handler/price_stream.h"
@@ -39,18 +40,20 @@ inline constexpr int kAnalysisCandles = 500;
 class PricingHandler final
     : public v1::PricingService::WithRawCallbackMethod_GetPrices<
           v1::PricingService::WithRawCallbackMethod_StreamPrices<
-              v1::PricingService::Service>> {
+              v1::PricingService::CallbackService>> {
  public:
   // `recorder` may be null (no live feed): candles then come from storage
   // only. Nothing is owned.
   PricingHandler(market::MarketState& market, PriceCache& prices,
+                 common::BlockingExecutor& blocking,
                  storage::PricingRepository& repository,
                  const market::CandleRecorder* recorder,
                  PriceStreamHub& streams);
 
-  grpc::Status ListAssets(grpc::ServerContext* context,
-                          const v1::ListAssetsRequest* request,
-                          v1::ListAssetsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAssets(
+      grpc::CallbackServerContext* context,
+      const v1::ListAssetsRequest* request,
+      v1::ListAssetsResponse* response) override;
   // Raw: `request` is an encoded GetPricesRequest, `response` receives an
   // encoded GetPricesResponse.
   grpc::ServerUnaryReactor* GetPrices(grpc::CallbackServerContext* context,
@@ -61,15 +64,17 @@ class PricingHandler final
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPrices(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
-  grpc::Status GetCandles(grpc::ServerContext* context,
-                          const v1::GetCandlesRequest* request,
-                          v1::GetCandlesResponse* response) override;
-  grpc::Status GetAnalysis(grpc::ServerContext* context,
-                           const v1::GetAnalysisRequest* request,
-                           v1::Analysis* response) override;
-  grpc::Status GetMarketSummary(grpc::ServerContext* context,
-                                const v1::GetMarketSummaryRequest* request,
-                                v1::MarketSummary* response) override;
+  grpc::ServerUnaryReactor* GetCandles(
+      grpc::CallbackServerContext* context,
+      const v1::GetCandlesRequest* request,
+      v1::GetCandlesResponse* response) override;
+  grpc::ServerUnaryReactor* GetAnalysis(grpc::CallbackServerContext* context,
+                                        const v1::GetAnalysisRequest* request,
+                                        v1::Analysis* response) override;
+  grpc::ServerUnaryReactor* GetMarketSummary(
+      grpc::CallbackServerContext* context,
+      const v1::GetMarketSummaryRequest* request,
+      v1::MarketSummary* response) override;
 
  private:
   // What a GetPrices/StreamPrices request names, with the current encoded
@@ -112,6 +117,7 @@ class PricingHandler final
   market::MarketState& market_;
   PriceCache& prices_;
   PricesResponseCache responses_;
+  common::BlockingExecutor& blocking_;
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;
   PriceStreamHub& streams_;

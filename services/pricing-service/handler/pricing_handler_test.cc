@@ -56,8 +56,9 @@ class PricingHandlerTest : public ::testing::Test {
             .heartbeat_interval = std::chrono::milliseconds(300),
             .maintenance_interval = std::chrono::milliseconds(50)});
     hub_->Start();
+    blocking_ = std::make_unique<common::BlockingExecutor>(4, 64);
     handler_ = std::make_unique<PricingHandler>(
-        *market_, *prices_, *repository_, recorder_.get(), *hub_);
+        *market_, *prices_, *blocking_, *repository_, recorder_.get(), *hub_);
     common::ServerOptions options;
     options.port = 0;
     options.service_name = "pricing-service-test";
@@ -78,6 +79,7 @@ class PricingHandlerTest : public ::testing::Test {
     if (server_thread_.joinable()) server_thread_.join();
     stub_.reset();
     server_.reset();
+    blocking_.reset();
     handler_.reset();
     hub_.reset();
     recorder_.reset();
@@ -132,6 +134,7 @@ class PricingHandlerTest : public ::testing::Test {
   std::unique_ptr<market::MarketState> market_;
   std::unique_ptr<market::CandleRecorder> recorder_;
   std::unique_ptr<PriceCache> prices_;
+  std::unique_ptr<common::BlockingExecutor> blocking_;
   std::unique_ptr<PriceStreamHub> hub_;
   std::unique_ptr<PricingHandler> handler_;
   std::unique_ptr<common::GrpcServer> server_;
