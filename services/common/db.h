@@ -64,6 +64,16 @@ class ConnectionPool {
     return Run<pqxx::read_transaction>(fn);
   }
 
+  // For a single statement that writes nothing: runs
+  // fn(pqxx::nontransaction&) without BEGIN and COMMIT (the statement is its
+  // own transaction), two round trips fewer than WithReadOnly. Same retry
+  // rules.
+  template <class Fn>
+  auto WithSingleRead(Fn&& fn)
+      -> std::invoke_result_t<Fn, pqxx::nontransaction&> {
+    return Run<pqxx::nontransaction>(fn);
+  }
+
   // SELECT 1 with a short timeout; for health/readiness checks. Never throws.
   bool Ping();
 

@@ -87,6 +87,24 @@ TEST_F(ConnectionPoolTest, OtherExceptionsPropagateUnchangedAndRollBack) {
   EXPECT_EQ(calls, 1);
 }
 
+TEST_F(ConnectionPoolTest, SingleReadRunsOutsideATransaction) {
+  pool_->WithTransaction([](pqxx::work& tx) {
+    tx.exec("INSERT INTO items (name) VALUES ('seen')");
+  });
+  const auto [name, in_transaction] =
+      pool_->WithSingleRead([](pqxx::nontransaction& tx) {
+        // now() differs from statement_timestamp() only inside a
+        // transaction block that began earlier; outside one, both are
+        // the start of this statement.
+        const pqxx::row row = tx.exec1(
+            "SELECT (SELECT name FROM items LIMIT 1),"
+            " now() <> statement_timestamp()");
+        return std::make_pair(row[0].as<std::string>(), row[1].as<bool>());
+      });
+  EXPECT_EQ(name, "seen");
+  EXPECT_FALSE(in_transaction);
+}
+
 TEST_F(ConnectionPoolTest, ReadOnlyTransactionRefusesWrites) {
   int calls = 0;
   EXPECT_THROW(pool_->WithReadOnly([&](pqxx::read_transaction& tx) {

@@ -320,7 +320,8 @@ std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
           4) " ORDER BY open_time ASC LIMIT $5";
   const char* const statement =
       newest ? "pricing_candles_newest" : "pricing_candles_oldest";
-  return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
+  // One SELECT: no BEGIN/COMMIT round trips around it.
+  return pool_.WithSingleRead([&](pqxx::nontransaction& tx) {
     // A no-op once defined on this connection (same name, same text).
     tx.conn().prepare(statement, newest ? kNewestSql : kOldestSql);
     const pqxx::result rows =
