@@ -24,7 +24,7 @@ const testMaxBodyBytes = 1 << 20
 // startBackend runs a real gRPC server on a loopback port with the services
 // that register adds plus grpc.health.v1, and returns its address and health
 // server.
-func startBackend(t *testing.T, register func(*grpc.Server)) (string, *health.Server) {
+func startBackend(t testing.TB, register func(*grpc.Server)) (string, *health.Server) {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,7 +42,7 @@ func startBackend(t *testing.T, register func(*grpc.Server)) (string, *health.Se
 // startGateway serves the real gateway handler for definition, proxying to
 // the gRPC server at address, on a loopback HTTP server. The cookie path is
 // the production default; only definitions with RefreshCookie use it.
-func startGateway(t *testing.T, definition service.Definition, address string) *httptest.Server {
+func startGateway(t testing.TB, definition service.Definition, address string) *httptest.Server {
 	t.Helper()
 	conn, err := backend.Dial(address)
 	if err != nil {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -85,5 +86,73 @@ func TestMarshalIsCompactWithUnpopulatedFields(t *testing.T) {
 	}
 	if got := string(data); got != `{"field":"email","description":"","reason":"","localizedMessage":null}` {
 		t.Errorf("got %s", got)
+	}
+}
+
+func TestStripJSONWhitespaceMatchesCompact(t *testing.T) {
+	inputs := []string{
+		``,
+		`{}`,
+		`{"a":1,"b":[true,false,null]}`,
+		"{ \"a\" : 1 ,\n\t\"b\" :\r\n [ 1 , 2 ] }",
+		`{"s":"keep , these : spaces", "t":"\t"}`,
+		`{"q":"a \"quoted, \" word", "n":2}`,
+		`{"b":"ends in a backslash \\", "n":3}`,
+		`{"b":"\\\" , \\\\", "u":"\u0020 x"}`,
+		`[ "é, ü" , "\u2028" ]`,
+	}
+	// protojson output of a real message, spread out the way an indented
+	// encoder would.
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, protojsonCompact(t, realisticCandles(3)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	inputs = append(inputs, indented.String())
+	for _, input := range inputs {
+		var want bytes.Buffer
+		if input != "" {
+			if err := json.Compact(&want, []byte(input)); err != nil {
+				t.Fatalf("bad test input %q: %v", input, err)
+			}
+		}
+		if got := stripJSONWhitespace([]byte(input)); string(got) != want.String() {
+			t.Errorf("%q: got %q, want %q", input, got, want.String())
+		}
+	}
+}
+
+// Whether this test binary's protojson writes spaces is chosen by protobuf
+// per build, so each run covers one of the two branches; the probe must get
+// it right either way, and the output must stay what json.Compact gave.
+func TestMarshalStripsWhitespaceOnlyWhenProtojsonWritesIt(t *testing.T) {
+	marshaler := newJSONMarshaler()
+	twoFields, err := marshaler.JSONPb.Marshal(&errdetails.BadRequest_FieldViolation{Field: "a", Description: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bytes.ContainsRune(twoFields, ' '); marshaler.stripWhitespace != want {
+		t.Fatalf("probe says %v, but protojson wrote %s", marshaler.stripWhitespace, twoFields)
+	}
+	values := []any{
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "a, b", Description: `say "x: y", then \`},
+			{Field: "c", Reason: " { [ "},
+		}},
+		&structpb.Struct{Fields: map[string]*structpb.Value{
+			"list":   structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{structpb.NewNumberValue(1), structpb.NewStringValue(", ")}}),
+			"nested": structpb.NewStructValue(&structpb.Struct{}),
+		}},
+		// Shapes of values that are not messages: a stream chunk and a list.
+		map[string]any{"result": wrapperspb.String("a , b")},
+		[]*wrapperspb.Int64Value{wrapperspb.Int64(1), wrapperspb.Int64(2)},
+	}
+	for _, v := range values {
+		got, err := marshaler.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := protojsonCompact(t, v); !bytes.Equal(got, want) {
+			t.Errorf("got %s, want %s", got, want)
+		}
 	}
 }

@@ -1,0 +1,123 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
+	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
+)
+
+const candlesPath = "/api/v1/assets/BTC/candles?interval=1h&limit=1000"
+
+// fakePricingService answers GetCandles with a fixed response and records
+// the request.
+type fakePricingService struct {
+	pricingv1.UnimplementedPricingServiceServer
+	response *pricingv1.GetCandlesResponse
+
+	mu          sync.Mutex
+	lastRequest *pricingv1.GetCandlesRequest
+}
+
+func (f *fakePricingService) GetCandles(_ context.Context, req *pricingv1.GetCandlesRequest) (*pricingv1.GetCandlesResponse, error) {
+	f.mu.Lock()
+	f.lastRequest = proto.Clone(req).(*pricingv1.GetCandlesRequest)
+	f.mu.Unlock()
+	return f.response, nil
+}
+
+// startPricingGateway serves the generated pricing definition (with its
+// query aliases) in front of fake.
+func startPricingGateway(t testing.TB, fake *fakePricingService) string {
+	t.Helper()
+	definition, ok := service.Find(services.All, "pricing")
+	if !ok {
+		t.Fatal("the generated service table has no pricing service")
+	}
+	address, _ := startBackend(t, func(s *grpc.Server) { pricingv1.RegisterPricingServiceServer(s, fake) })
+	return startGateway(t, definition, address).URL
+}
+
+// The candles body must be what protojson (EmitUnpopulated, compacted)
+// makes of the backend's message, whether the gateway's hand-written
+// encoder wrote it or, for strings it declines, protojson itself.
+func TestCandlesBodyEqualsProtojson(t *testing.T) {
+	escapes := &pricingv1.GetCandlesResponse{Symbol: "BTC", Quote: "USD", Pair: `BTC"USDT\é`,
+		Candles: []*pricingv1.Candle{{Open: "1\n", Closed: true}}}
+	cases := map[string]*pricingv1.GetCandlesResponse{
+		"1,000 candles":          gateway.RealisticCandles(1000),
+		"no candles":             {Symbol: "BTC", Quote: "USD"},
+		"strings needing escape": escapes,
+	}
+	for name, response := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake := &fakePricingService{response: response}
+			baseURL := startPricingGateway(t, fake)
+			reply, err := http.Get(baseURL + candlesPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer reply.Body.Close()
+			body, err := io.ReadAll(reply.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reply.StatusCode != http.StatusOK || reply.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("got %d %q: %.200s", reply.StatusCode, reply.Header.Get("Content-Type"), body)
+			}
+			if want := compactProtojson(t, response); !bytes.Equal(body, want) {
+				t.Errorf("body differs from protojson:\n got %.300s\nwant %.300s", body, want)
+			}
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			if got := fake.lastRequest; got.GetSymbol() != "BTC" || got.GetInterval() != pricingv1.Interval_INTERVAL_1H || got.GetLimit() != 1000 {
+				t.Errorf("backend got %v", got)
+			}
+		})
+	}
+}
+
+func compactProtojson(t testing.TB, message proto.Message) []byte {
+	t.Helper()
+	data, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compacted bytes.Buffer
+	if err := json.Compact(&compacted, data); err != nil {
+		t.Fatal(err)
+	}
+	return compacted.Bytes()
+}
+
+// BenchmarkCandlesThroughGateway is one GET of 1,000 candles through the
+// whole sidecar over loopback: HTTP in, gRPC call and decoding, JSON,
+// HTTP out (the fake backend's encoding included).
+func BenchmarkCandlesThroughGateway(b *testing.B) {
+	baseURL := startPricingGateway(b, &fakePricingService{response: gateway.RealisticCandles(1000)})
+	client := &http.Client{}
+	b.ReportAllocs()
+	for b.Loop() {
+		reply, err := client.Get(baseURL + candlesPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = io.Copy(io.Discard, reply.Body)
+		reply.Body.Close()
+		if err != nil || reply.StatusCode != http.StatusOK {
+			b.Fatalf("%d %v", reply.StatusCode, err)
+		}
+	}
+}
