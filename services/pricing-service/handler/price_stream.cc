@@ -1,7 +1,10 @@
 #include "services/pricing-service/handler/price_stream.h"
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <utility>
 
 #include "services/common/logging.h"
@@ -123,7 +126,7 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   // Registers with the broadcaster and queues the current prices.
   void Begin(const std::vector<size_t>& priced_now) {
-    hub_.market_.broadcaster().Subscribe(subscription_);
+    hub_.Add(subscription_);
     for (size_t index : priced_now) subscription_->OnAssetUpdated(index);
   }
 
@@ -155,7 +158,7 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnCancel() override { subscription_->End(grpc::Status::CANCELLED); }
 
   void OnDone() override {
-    hub_.market_.broadcaster().Unsubscribe(subscription_.get());
+    hub_.Remove(subscription_.get());
     hub_.active_streams_.fetch_sub(1);
     delete this;
   }
@@ -221,15 +224,153 @@ class FailedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 }  // namespace
 
+// One shard of the streams and the thread that tells them about changes.
+class PriceStreamHub::FanOut {
+ public:
+  explicit FanOut(size_t asset_count) : pending_assets_(asset_count, false) {}
+  ~FanOut() { StopThread(); }
+
+  void StartThread() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable() || stopping_) return;
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Pending changes are dropped: the streams are ending.
+  void StopThread() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void MarkAsset(size_t asset_index) {
+    {
+      std::lock_guard lock(mu_);
+      if (asset_index >= pending_assets_.size() ||
+          pending_assets_[asset_index]) {
+        return;
+      }
+      pending_assets_[asset_index] = true;
+      has_work_ = true;
+    }
+    wake_.notify_one();
+  }
+
+  void MarkRate(market::RatePair rate) {
+    {
+      std::lock_guard lock(mu_);
+      pending_rates_[static_cast<size_t>(rate)] = true;
+      has_work_ = true;
+    }
+    wake_.notify_one();
+  }
+
+  void Add(std::shared_ptr<StreamSubscription> subscription) {
+    std::unique_lock lock(streams_mu_);
+    streams_.push_back(std::move(subscription));
+  }
+
+  void Remove(const StreamSubscription* subscription) {
+    std::shared_ptr<StreamSubscription> removed;  // released unlocked
+    std::unique_lock lock(streams_mu_);
+    auto it = std::find_if(streams_.begin(), streams_.end(),
+                           [subscription](const auto& entry) {
+                             return entry.get() == subscription;
+                           });
+    if (it == streams_.end()) return;
+    removed = std::move(*it);
+    *it = std::move(streams_.back());
+    streams_.pop_back();
+    lock.unlock();
+  }
+
+  void ForEach(const std::function<void(StreamSubscription&)>& fn) {
+    std::shared_lock lock(streams_mu_);
+    for (const auto& stream : streams_) fn(*stream);
+  }
+
+  size_t size() const {
+    std::shared_lock lock(streams_mu_);
+    return streams_.size();
+  }
+
+ private:
+  void Run() {
+    std::vector<size_t> assets;
+    std::vector<market::RatePair> rates;
+    for (;;) {
+      assets.clear();
+      rates.clear();
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [this] { return stopping_ || has_work_; });
+        if (stopping_) return;
+        for (size_t i = 0; i < pending_assets_.size(); ++i) {
+          if (pending_assets_[i]) assets.push_back(i);
+        }
+        std::fill(pending_assets_.begin(), pending_assets_.end(), false);
+        for (size_t r = 0; r < pending_rates_.size(); ++r) {
+          if (pending_rates_[r]) rates.push_back(market::RatePair(r));
+          pending_rates_[r] = false;
+        }
+        has_work_ = false;
+      }
+      std::shared_lock lock(streams_mu_);
+      for (size_t asset_index : assets) {
+        for (const auto& stream : streams_) stream->OnAssetUpdated(asset_index);
+      }
+      for (market::RatePair rate : rates) {
+        for (const auto& stream : streams_) stream->OnRateUpdated(rate);
+      }
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<bool> pending_assets_;
+  std::array<bool, 2> pending_rates_{};
+  bool has_work_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  mutable std::shared_mutex streams_mu_;
+  std::vector<std::shared_ptr<StreamSubscription>> streams_;
+};
+
+// The hub's subscription to the market: marks the change in every shard.
+class PriceStreamHub::Relay final : public market::PriceSubscriber {
+ public:
+  explicit Relay(PriceStreamHub& hub) : hub_(hub) {}
+  void OnAssetUpdated(size_t asset_index) override {
+    for (auto& fan_out : hub_.fan_outs_) fan_out->MarkAsset(asset_index);
+  }
+  void OnRateUpdated(market::RatePair rate) override {
+    for (auto& fan_out : hub_.fan_outs_) fan_out->MarkRate(rate);
+  }
+
+ private:
+  PriceStreamHub& hub_;
+};
+
 PriceStreamHub::PriceStreamHub(market::MarketState& market, PriceCache& prices,
                                PriceStreamOptions options)
-    : market_(market), prices_(prices), options_(options) {}
+    : market_(market), prices_(prices), options_(options) {
+  for (int i = 0; i < std::max(1, options_.fan_out_threads); ++i) {
+    fan_outs_.push_back(std::make_unique<FanOut>(market_.assets().size()));
+  }
+  relay_ = std::make_shared<Relay>(*this);
+}
 
 PriceStreamHub::~PriceStreamHub() { Stop(); }
 
 void PriceStreamHub::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
+  for (auto& fan_out : fan_outs_) fan_out->StartThread();
+  market_.broadcaster().Subscribe(relay_);
   thread_ = std::thread([this] { MaintenanceLoop(); });
 }
 
@@ -241,12 +382,28 @@ void PriceStreamHub::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  market_.broadcaster().ForEach([](market::PriceSubscriber& subscriber) {
-    if (auto* stream = dynamic_cast<StreamSubscription*>(&subscriber)) {
-      stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                               "server is shutting down"));
-    }
+  market_.broadcaster().Unsubscribe(relay_.get());
+  for (auto& fan_out : fan_outs_) fan_out->StopThread();
+  ForEachStream([](StreamSubscription& stream) {
+    stream.End(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
   });
+}
+
+void PriceStreamHub::Add(std::shared_ptr<StreamSubscription> subscription) {
+  // Round robin keeps the shards within one stream of each other on
+  // average; streams that end unevenly only skew it a little.
+  const size_t shard = next_fan_out_.fetch_add(1) % fan_outs_.size();
+  fan_outs_[shard]->Add(std::move(subscription));
+}
+
+void PriceStreamHub::Remove(const StreamSubscription* subscription) {
+  for (auto& fan_out : fan_outs_) fan_out->Remove(subscription);
+}
+
+void PriceStreamHub::ForEachStream(
+    const std::function<void(StreamSubscription&)>& fn) {
+  for (auto& fan_out : fan_outs_) fan_out->ForEach(fn);
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PriceStreamHub::Fail(
@@ -287,11 +444,8 @@ void PriceStreamHub::MaintenanceLoop() {
     lock.unlock();
     market_.PublishStalenessChanges();
     const Clock::time_point now = Clock::now();
-    market_.broadcaster().ForEach([now](market::PriceSubscriber& subscriber) {
-      if (auto* stream = dynamic_cast<StreamSubscription*>(&subscriber)) {
-        stream->MaybeHeartbeat(now);
-      }
-    });
+    ForEachStream(
+        [now](StreamSubscription& stream) { stream.MaybeHeartbeat(now); });
     lock.lock();
   }
 }

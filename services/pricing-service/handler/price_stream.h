@@ -11,6 +11,13 @@
 // pending flag per asset (never a queue), and it never delays anyone else,
 // because publishers never wait for a write.
 //
+// Fan-out: the hub is the broadcaster's only stream subscriber. A price
+// change only sets a pending flag per fan-out shard (the provider thread
+// that published it never writes to a socket); each shard has a thread that
+// notifies its share of the streams. So the ~15 us a gRPC write costs is
+// paid on fan_out_threads cores in parallel, and a burst of changes to the
+// same asset is notified once.
+//
 // A maintenance thread runs every maintenance_interval: it publishes
 // staleness flips (MarketState::PublishStalenessChanges) and sends a
 // heartbeat on every stream that has written nothing for heartbeat_interval.
@@ -23,6 +30,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,7 +49,11 @@ struct PriceStreamOptions {
   std::chrono::milliseconds maintenance_interval{std::chrono::seconds(1)};
   // Streams beyond this are refused with RESOURCE_EXHAUSTED.
   int max_streams = 20'000;
+  // Threads that notify streams of price changes (shards of the streams).
+  int fan_out_threads = 2;
 };
+
+class StreamSubscription;
 
 class PriceStreamHub {
  public:
@@ -50,10 +63,12 @@ class PriceStreamHub {
   PriceStreamHub(const PriceStreamHub&) = delete;
   PriceStreamHub& operator=(const PriceStreamHub&) = delete;
 
-  // Starts the maintenance thread.
+  // Subscribes to the market and starts the fan-out and maintenance
+  // threads.
   void Start();
-  // Stops the maintenance thread and ends every open stream with
-  // UNAVAILABLE so that clients reconnect elsewhere. Idempotent.
+  // Stops the threads and ends every open stream with UNAVAILABLE so that
+  // clients reconnect elsewhere. Idempotent. The hub must outlive the
+  // gRPC server (streams still report their end to it).
   void Stop();
 
   // A reactor streaming encoded StreamPricesResponse messages for the
@@ -71,12 +86,20 @@ class PriceStreamHub {
 
  private:
   friend class PriceStream;
+  class FanOut;
+  class Relay;
   void MaintenanceLoop();
+  void Add(std::shared_ptr<StreamSubscription> subscription);
+  void Remove(const StreamSubscription* subscription);
+  void ForEachStream(const std::function<void(StreamSubscription&)>& fn);
 
   market::MarketState& market_;
   PriceCache& prices_;
   const PriceStreamOptions options_;
   std::atomic<int> active_streams_{0};
+  std::vector<std::unique_ptr<FanOut>> fan_outs_;
+  std::shared_ptr<market::PriceSubscriber> relay_;
+  std::atomic<size_t> next_fan_out_{0};
 
   std::mutex mu_;
   std::condition_variable wake_;
