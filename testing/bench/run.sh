@@ -18,6 +18,7 @@
 # Settings (environment): BENCH_ONLY (space-separated subset of
 # "prices stream candles ingest persist"), BENCH_SECONDS (20, per load test),
 # BENCH_STREAM_SUBSCRIBERS (1000), BENCH_STREAM_SECONDS (60),
+# BENCH_NDJSON_SECONDS (the NDJSON run; BENCH_STREAM_SECONDS),
 # BENCH_GHZ_CONCURRENCY (32), BENCH_PRICES_CONCURRENCY (16); the stack uses CT_RUN_DIR (.local/bench),
 # CT_HTTP_PORT (28080), CT_PG_PORT (55436), CT_GRPC_PORT_BASE (52051),
 # CT_SIDECAR_PORT_BASE (17001; the simulator gets 17100).
@@ -37,6 +38,7 @@ readonly PERSIST_MINUTES="${BENCH_PERSIST_MINUTES:-5}"
 readonly SECONDS_PER_TEST="${BENCH_SECONDS:-20}"
 readonly STREAM_SUBSCRIBERS="${BENCH_STREAM_SUBSCRIBERS:-1000}"
 readonly STREAM_SECONDS="${BENCH_STREAM_SECONDS:-60}"
+readonly NDJSON_SECONDS="${BENCH_NDJSON_SECONDS:-${STREAM_SECONDS}}"
 readonly GHZ_CONCURRENCY="${BENCH_GHZ_CONCURRENCY:-32}"
 readonly PRICES_CONCURRENCY="${BENCH_PRICES_CONCURRENCY:-16}"
 readonly RESULTS="${CT_RUN_DIR}/results.txt"
@@ -127,9 +129,9 @@ bench_stream() {
   banner "StreamPrices: ${STREAM_SUBSCRIBERS} gRPC streams of all symbols (${STREAM_SECONDS}s)"
   "${CT_RUN_DIR}/loadclient" grpcstream -addr "${pricing_grpc}" \
     -subscribers "${STREAM_SUBSCRIBERS}" -duration "${STREAM_SECONDS}s" -pid "${pid}" | tee -a "${RESULTS}"
-  banner "StreamPrices: ${STREAM_SUBSCRIBERS} NDJSON subscribers through the gateway sidecar (${STREAM_SECONDS}s)"
+  banner "StreamPrices: ${STREAM_SUBSCRIBERS} NDJSON subscribers through the gateway sidecar (${NDJSON_SECONDS}s)"
   "${CT_RUN_DIR}/loadclient" stream -url "${pricing_sidecar}/api/v1/prices/stream" \
-    -subscribers "${STREAM_SUBSCRIBERS}" -duration "${STREAM_SECONDS}s" -pid "${pid}" | tee -a "${RESULTS}"
+    -subscribers "${STREAM_SUBSCRIBERS}" -duration "${NDJSON_SECONDS}s" -pid "${pid}" | tee -a "${RESULTS}"
 }
 
 bench_candles() {
