@@ -118,7 +118,7 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   PriceStream(PriceStreamHub& hub, std::vector<bool> wanted,
               market::QuoteCurrency quote)
-      : hub_(hub), quote_(quote) {
+      : hub_(hub), quote_(quote), last_sent_(wanted.size()) {
     subscription_ = std::make_shared<StreamSubscription>(
         this, std::move(wanted), RateOf(quote),
         hub.options_.heartbeat_interval);
@@ -147,6 +147,12 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     absl::StatusOr<std::shared_ptr<const EncodedPrice>> price =
         hub_.prices_.Get(key, quote_, now_ms);
     if (!price.ok()) return false;
+    // Notifications can outrun nothing: one that was queued before this
+    // stream opened, or a rate move that left this price as it was, finds
+    // the price already sent. The cache returns the same encoding for the
+    // same inputs, so identity is "unchanged".
+    if (last_sent_[key] == *price) return false;
+    last_sent_[key] = *price;
     response_ = grpc::ByteBuffer(&(*price)->slice, 1);
     return true;
   }
@@ -168,6 +174,9 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const market::QuoteCurrency quote_;
   std::shared_ptr<StreamSubscription> subscription_;
   grpc::ByteBuffer response_;
+  // Per asset, the price this stream sent last. Only the holder of the
+  // outbox's write slot renders, so no lock is needed.
+  std::vector<std::shared_ptr<const EncodedPrice>> last_sent_;
 };
 
 void StreamSubscription::End(grpc::Status status) {
