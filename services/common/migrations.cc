@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "services/common/digest.h"
 #include "services/common/logging.h"
@@ -140,6 +141,24 @@ bool MigrationsUpToDate(ConnectionPool& pool,
 bool MigrationsUpToDate(ConnectionPool& pool,
                         const std::vector<Migration>& migrations) {
   return MigrationsUpToDate(pool, ChecksumsOf(migrations));
+}
+
+void ApplyMigrationsWithRetry(ConnectionPool& pool, std::string_view service,
+                              const std::vector<Migration>& migrations,
+                              int attempts, std::chrono::milliseconds delay) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      ApplyMigrations(pool, service, migrations);
+      return;
+    } catch (const MigrationError&) {
+      throw;
+    } catch (const std::exception& error) {
+      if (attempt >= attempts) throw;
+      LogWarn("database not ready for migrations; retrying",
+              {{"attempt", attempt}, {"error", error.what()}});
+      std::this_thread::sleep_for(delay);
+    }
+  }
 }
 
 }  // namespace cryptotracker::common

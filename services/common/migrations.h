@@ -5,6 +5,7 @@
 #ifndef CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
 #define CRYPTOTRACKER_SERVICES_COMMON_MIGRATIONS_H_
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,15 @@ MigrationChecksums ChecksumsOf(const std::vector<Migration>& migrations);
 // binary does not know (it is older than the schema). SQL errors propagate.
 void ApplyMigrations(ConnectionPool& pool, std::string_view service,
                      const std::vector<Migration>& migrations);
+
+// ApplyMigrations for a service starting up: a database that is still
+// starting (a fresh pod, a local stack) is waited for, up to `attempts`
+// tries `delay` apart; a MigrationError (a schema this binary must not run
+// against) is thrown at once.
+void ApplyMigrationsWithRetry(
+    ConnectionPool& pool, std::string_view service,
+    const std::vector<Migration>& migrations, int attempts = 30,
+    std::chrono::milliseconds delay = std::chrono::seconds(2));
 
 // True when every migration is applied with a matching checksum and the
 // database has no unknown version. For readiness checks; throws on DB errors.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "services/common/blocking_executor.h"
+#include "services/common/clock.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
 #include "services/common/logging.h"
@@ -133,31 +134,6 @@ Config ReadConfig(bool needs_grpc_port) {
   return config;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// A database that is still starting is waited for a while; a schema this
-// binary must not run against fails at once.
-void ApplyMigrationsWithRetry(common::ConnectionPool& pool) {
-  constexpr int kAttempts = 30;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      common::ApplyMigrations(pool, kServiceName, migrations::Migrations());
-      return;
-    } catch (const common::MigrationError&) {
-      throw;
-    } catch (const std::exception& error) {
-      if (attempt >= kAttempts) throw;
-      common::LogWarn("database not ready for migrations; retrying",
-                      {{"attempt", attempt}, {"error", error.what()}});
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-    }
-  }
-}
-
 // The catalogue narrowed to SYMBOLS; throws ConfigError for a symbol the
 // catalogue does not have.
 std::vector<storage::AssetRecord> TrackedAssets(
@@ -212,7 +188,7 @@ std::unique_ptr<feed::BinanceHistorySource> MakeBinanceHistory(
                               std::string(client.status().message()));
   }
   return std::make_unique<feed::BinanceHistorySource>(std::move(*client),
-                                                      NowMs);
+                                                      common::WallClockMs);
 }
 
 // The live market feed of `serve` and the background work around it. Owns
@@ -240,7 +216,7 @@ class Feed {
           [this](const std::string& pair, int64_t from, int64_t to) {
             return repository_.StoredOpenTimes(pair, Interval::k1m, from, to);
           },
-          NowMs);
+          common::WallClockMs);
     }
     bridge_ = std::make_unique<feed::FeedBridge>(
         sink, "binance",
@@ -285,7 +261,7 @@ class Feed {
           "BINANCE_WS_URL is not set: no live feed; prices stay unavailable");
     }
     if (filler_ != nullptr && config_.startup_backfill_days > 0) {
-      const int64_t now = NowMs();
+      const int64_t now = common::WallClockMs();
       const int64_t from = now - config_.startup_backfill_days * kDayMs;
       for (const std::string& pair : pairs_) {
         worker_.Post("start-up backfill " + pair,
@@ -340,7 +316,8 @@ class Feed {
       return;
     }
     const int64_t end = AlignToInterval(to, Interval::k1m) + kMinuteMs;
-    const int64_t wait_ms = std::max<int64_t>(0, end - NowMs()) + 3000;
+    const int64_t wait_ms =
+        std::max<int64_t>(0, end - common::WallClockMs()) + 3000;
     worker_.PostAt(Clock::now() + std::chrono::milliseconds(wait_ms),
                    "gap repair " + pair, [this, pair, from, end] {
                      const int64_t refetch_from =
@@ -359,7 +336,7 @@ class Feed {
 
   void ScheduleSweep() {
     worker_.PostAt(Clock::now() + kSweepEvery, "gap sweep", [this] {
-      const int64_t to = NowMs() - kSweepLagMs;
+      const int64_t to = common::WallClockMs() - kSweepLagMs;
       for (const std::string& pair : pairs_) {
         try {
           FillMissing(pair, to - kSweepWindowMs, to);
@@ -465,7 +442,8 @@ class Feed {
 int Serve(const Config& config) {
   common::ConnectionPool pool(config.database.ConnectionString(),
                               config.database.pool_size);
-  ApplyMigrationsWithRetry(pool);
+  common::ApplyMigrationsWithRetry(pool, kServiceName,
+                                   migrations::Migrations());
   storage::PricingRepository repository(pool);
   const std::vector<storage::AssetRecord> assets =
       TrackedAssets(repository, config);
@@ -521,9 +499,10 @@ int Serve(const Config& config) {
 
 int Rollup(const Config& config) {
   common::ConnectionPool pool(config.database.ConnectionString(), 2);
-  ApplyMigrationsWithRetry(pool);
+  common::ApplyMigrationsWithRetry(pool, kServiceName,
+                                   migrations::Migrations());
   storage::PricingRepository repository(pool);
-  const int64_t now = NowMs();
+  const int64_t now = common::WallClockMs();
   // Next month's partition exists before the first candle needs it.
   repository.EnsurePartitions(now, now + 40 * kDayMs);
   // Buckets whose minutes may still sit in a service's flush buffer are left
@@ -556,15 +535,16 @@ int Backfill(const Config& config) {
     return 2;
   }
   common::ConnectionPool pool(config.database.ConnectionString(), 2);
-  ApplyMigrationsWithRetry(pool);
+  common::ApplyMigrationsWithRetry(pool, kServiceName,
+                                   migrations::Migrations());
   storage::PricingRepository repository(pool);
   feed::HistoryFiller filler(
       *source, repository,
       [&repository](const std::string& pair, int64_t from, int64_t to) {
         return repository.StoredOpenTimes(pair, Interval::k1m, from, to);
       },
-      NowMs);
-  const int64_t now = NowMs();
+      common::WallClockMs);
+  const int64_t now = common::WallClockMs();
   const int64_t from = now - int64_t{config.backfill_days} * kDayMs;
   int failures = 0;
   for (const std::string& pair :

@@ -59,25 +59,6 @@ Config ReadConfig() {
   return config;
 }
 
-// A database that is still starting (compose, a fresh pod) is waited for a
-// while; a schema this binary must not run against fails at once.
-void ApplyMigrationsWithRetry(common::ConnectionPool& pool) {
-  constexpr int kAttempts = 30;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      common::ApplyMigrations(pool, kServiceName, migrations::Migrations());
-      return;
-    } catch (const common::MigrationError&) {
-      throw;
-    } catch (const std::exception& error) {
-      if (attempt >= kAttempts) throw;
-      common::LogWarn("database not ready for migrations; retrying",
-                      {{"attempt", attempt}, {"error", error.what()}});
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-    }
-  }
-}
-
 int Run() {
   Config config;
   try {
@@ -100,7 +81,8 @@ int Run() {
 
   common::ConnectionPool pool(config.database.ConnectionString(),
                               config.database.pool_size);
-  ApplyMigrationsWithRetry(pool);
+  common::ApplyMigrationsWithRetry(pool, kServiceName,
+                                   migrations::Migrations());
 
   const domain::PasswordHasher hasher;
   storage::UserRepository repository(pool);

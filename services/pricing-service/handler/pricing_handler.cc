@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "services/common/blocking_executor.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/pricing-service/domain/indicators.h"
@@ -118,12 +119,6 @@ std::string PercentChangeText(Decimal from, Decimal to) {
   if (!from.IsPositive()) return "";
   absl::StatusOr<Decimal> percent = market::PercentChange(from, to);
   return percent.ok() ? percent->ToString() : "";
-}
-
-int64_t WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Keeps the first (ascending) or last `limit` candles.
@@ -415,7 +410,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
         if (request->has_start_time()) {
           start_ms = TimestampMillis(request->start_time(), "start_time");
         }
-        const int64_t now_ms = WallClockMs();
+        const int64_t now_ms = common::WallClockMs();
         const int64_t end_ms =
             request->has_end_time()
                 ? TimestampMillis(request->end_time(), "end_time")
@@ -457,7 +452,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
         const Interval interval = IntervalFromProto(request->interval());
         const std::string pair = PairOf(symbol);
-        const int64_t now_ms = WallClockMs();
+        const int64_t now_ms = common::WallClockMs();
         std::vector<Candle> candles = LoadCandles(
             pair, interval, std::nullopt, now_ms, kAnalysisCandles + 1, now_ms);
         std::erase_if(candles, [](const Candle& c) { return !c.closed; });
@@ -634,7 +629,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
             percent->Round(kPercentDigits)->ToString());
       }
     }
-    SetTimestamp(WallClockMs(), response->mutable_compute_time());
+    SetTimestamp(common::WallClockMs(), response->mutable_compute_time());
   }));
   return reactor;
 }

@@ -6,19 +6,14 @@
 #include <map>
 #include <utility>
 
+#include "services/common/clock.h"
 #include "services/common/logging.h"
 
 namespace cryptotracker::pricing::market {
 namespace {
 
-int64_t SystemClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 CandleRecorderOptions WithDefaults(CandleRecorderOptions options) {
-  if (!options.clock) options.clock = SystemClockMs;
+  if (!options.clock) options.clock = common::WallClockMs;
   return options;
 }
 

@@ -4,14 +4,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "services/common/clock.h"
+
 namespace cryptotracker::pricing::market {
 namespace {
-
-int64_t SystemClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Debian's abseil has its own string_view type (not std::string_view), and
 // its string maps look up by that type without building a std::string.
@@ -25,7 +21,7 @@ MarketState::MarketState(std::vector<TrackedAsset> assets,
                          MarketStateOptions options)
     : assets_(std::move(assets)), options_([&] {
         MarketStateOptions o = std::move(options);
-        if (!o.clock) o.clock = SystemClockMs;
+        if (!o.clock) o.clock = common::WallClockMs;
         return o;
       }()) {
   auto add_instrument = [this](const std::string& pair) -> size_t {

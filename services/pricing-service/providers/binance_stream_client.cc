@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/clock.h"
 #include "services/common/logging.h"
 #include "services/pricing-service/providers/backoff.h"
 #include "services/pricing-service/providers/binance_rest_client.h"
@@ -35,12 +36,6 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr size_t kMaxSymbols = 300;
-
-int64_t WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Lower(std::string text) {
   for (char& c : text) {
@@ -69,7 +64,7 @@ class BinanceStreamClient::Impl {
         reconnect_timer_(ioc_),
         rotate_timer_(ioc_),
         backoff_(options_.initial_backoff, options_.max_backoff) {
-    if (!options_.clock) options_.clock = WallClockMs;
+    if (!options_.clock) options_.clock = common::WallClockMs;
     if (endpoint_.tls) {
       ssl_context_.set_default_verify_paths();
       ssl_context_.set_verify_mode(ssl::verify_peer);
