@@ -12,7 +12,6 @@ import (
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -69,15 +68,11 @@ func runGRPCPrices(args []string) error {
 	if *symbolList != "" {
 		symbols = strings.Split(*symbolList, ",")
 	}
-	conns := make([]*grpc.ClientConn, *connections)
-	for i := range conns {
-		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		conns[i] = conn
+	conns, closeConns, err := dialConnections(*addr, *connections)
+	if err != nil {
+		return err
 	}
+	defer closeConns()
 	if *decode != "sampled" && *decode != "all" {
 		return fmt.Errorf("-decode must be sampled or all, not %q", *decode)
 	}
@@ -109,8 +104,7 @@ func runGRPCPrices(args []string) error {
 		stop      atomic.Bool
 		failures  atomic.Int64
 		firstErr  atomic.Value
-		mu        sync.Mutex
-		latencies []time.Duration
+		latencies latencyRecorder
 		wg        sync.WaitGroup
 	)
 	for i := 0; i < *concurrency; i++ {
@@ -147,21 +141,14 @@ func runGRPCPrices(args []string) error {
 					local = append(local, elapsed)
 				}
 			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
+			latencies.merge(local)
 		}(conns[i%len(conns)])
 	}
-	time.Sleep(*warmup)
-	measuring.Store(true)
-	started := time.Now()
-	time.Sleep(*duration)
-	measuring.Store(false)
-	elapsed := time.Since(started)
+	elapsed, _ := measure(&measuring, *warmup, *duration, 0)
 	stop.Store(true)
 	wg.Wait()
 
-	s := summarize(latencies)
+	s := latencies.summary()
 	fmt.Printf("GetPrices (%d symbols, %s, decode %s): %d calls in %.1fs = %.0f calls/s, %d failed\n",
 		len(symbols), *quote, *decode, s.count, elapsed.Seconds(), float64(s.count)/elapsed.Seconds(), failures.Load())
 	fmt.Printf("latency: %s\n", s)

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // runGRPCStream opens N StreamPrices calls of every symbol and measures the
@@ -29,34 +27,31 @@ func runGRPCStream(args []string) error {
 	if *addr == "" {
 		return errors.New("-addr is required")
 	}
-	clients := make([]pricingv1.PricingServiceClient, *connections)
-	for i := range clients {
-		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
+	conns, closeConns, err := dialConnections(*addr, *connections)
+	if err != nil {
+		return err
+	}
+	defer closeConns()
+	clients := make([]pricingv1.PricingServiceClient, len(conns))
+	for i, conn := range conns {
 		clients[i] = pricingv1.NewPricingServiceClient(conn)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
+		latencies latencyRecorder
 		messages  atomic.Int64
 		failures  atomic.Int64
 		measuring atomic.Bool
-		connected sync.WaitGroup
+		connected = newConnectGate(*subscribers)
 		finished  sync.WaitGroup
 	)
-	connected.Add(*subscribers)
 	for i := 0; i < *subscribers; i++ {
 		finished.Add(1)
 		go func(client pricingv1.PricingServiceClient) {
 			defer finished.Done()
-			once := sync.Once{}
-			markConnected := func() { once.Do(connected.Done) }
+			markConnected := connected.subscriber()
 			defer markConnected()
 			stream, err := client.StreamPrices(ctx, &pricingv1.StreamPricesRequest{Quote: "USD"})
 			if err != nil {
@@ -82,35 +77,18 @@ func runGRPCStream(args []string) error {
 				messages.Add(1)
 				local = append(local, arrived.Sub(price.GetUpdateTime().AsTime()))
 			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
+			latencies.merge(local)
 		}(clients[i%len(clients)])
 	}
-	connectStart := time.Now()
-	connected.Wait()
+	connectTime := connected.wait()
 	fmt.Printf("grpcstream: %d streams on %d connections receiving in %v (%d failed)\n", *subscribers,
-		*connections, time.Since(connectStart).Round(time.Millisecond), failures.Load())
-	time.Sleep(*warmup)
-	memoryBefore := residentKiB(*pid)
-	measuring.Store(true)
-	started := time.Now()
-	var memorySamples []int64
-	for time.Since(started) < *duration {
-		time.Sleep(min(10*time.Second, *duration-time.Since(started)))
-		if *pid > 0 {
-			memorySamples = append(memorySamples, residentKiB(*pid))
-		}
-	}
-	measuring.Store(false)
-	elapsed := time.Since(started)
+		*connections, connectTime.Round(time.Millisecond), failures.Load())
+	elapsed, memory := measure(&measuring, *warmup, *duration, *pid)
 	cancel()
 	finished.Wait()
 	fmt.Printf("grpcstream: %d price messages in %v (%.0f messages/s across all streams)\n",
 		messages.Load(), elapsed.Round(time.Millisecond), float64(messages.Load())/elapsed.Seconds())
-	fmt.Printf("grpcstream: tick-to-client latency %v\n", summarize(latencies))
-	if *pid > 0 {
-		fmt.Printf("grpcstream: server RSS before %d KiB, samples every 10 s: %v KiB\n", memoryBefore, memorySamples)
-	}
+	fmt.Printf("grpcstream: tick-to-client latency %v\n", latencies.summary())
+	memory.print("grpcstream")
 	return nil
 }

@@ -31,9 +31,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,29 +58,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadclient:", err)
 		os.Exit(1)
 	}
-}
-
-// percentiles of a set of durations.
-type summary struct {
-	count               int
-	p50, p90, p99, max_ time.Duration
-}
-
-func summarize(samples []time.Duration) summary {
-	if len(samples) == 0 {
-		return summary{}
-	}
-	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-	at := func(q float64) time.Duration {
-		index := int(q * float64(len(samples)-1))
-		return samples[index]
-	}
-	return summary{len(samples), at(0.50), at(0.90), at(0.99), samples[len(samples)-1]}
-}
-
-func (s summary) String() string {
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
-	return fmt.Sprintf("n=%d p50=%sms p90=%sms p99=%sms max=%sms", s.count, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max_))
 }
 
 func newTransport(connections int) *http.Transport {
@@ -121,22 +95,19 @@ func runStream(args []string) error {
 	client := &http.Client{Transport: newTransport(*subscribers)}
 
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
+		latencies latencyRecorder
 		lines     atomic.Int64
 		failures  atomic.Int64
 		measuring atomic.Bool
-		connected sync.WaitGroup
+		connected = newConnectGate(*subscribers)
 		done      = make(chan struct{})
 		finished  sync.WaitGroup
 	)
-	connected.Add(*subscribers)
 	for i := 0; i < *subscribers; i++ {
 		finished.Add(1)
 		go func() {
 			defer finished.Done()
-			once := sync.Once{}
-			markConnected := func() { once.Do(connected.Done) }
+			markConnected := connected.subscriber()
 			defer markConnected()
 			response, err := client.Get(*url)
 			if err != nil {
@@ -172,58 +143,20 @@ func runStream(args []string) error {
 				lines.Add(1)
 				local = append(local, arrived.Sub(updated))
 			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
+			latencies.merge(local)
 		}()
 	}
-	connectStart := time.Now()
-	connected.Wait()
+	connectTime := connected.wait()
 	fmt.Printf("stream: %d subscribers connected in %v (%d failed)\n", *subscribers,
-		time.Since(connectStart).Round(time.Millisecond), failures.Load())
-	time.Sleep(*warmup)
-	memoryBefore := residentKiB(*pid)
-	measuring.Store(true)
-	started := time.Now()
-	var memorySamples []int64
-	for time.Since(started) < *duration {
-		time.Sleep(min(10*time.Second, *duration-time.Since(started)))
-		if *pid > 0 {
-			memorySamples = append(memorySamples, residentKiB(*pid))
-		}
-	}
-	measuring.Store(false)
-	elapsed := time.Since(started)
+		connectTime.Round(time.Millisecond), failures.Load())
+	elapsed, memory := measure(&measuring, *warmup, *duration, *pid)
 	close(done)
 	finished.Wait()
 	fmt.Printf("stream: %d price lines in %v (%.0f lines/s across all subscribers)\n",
 		lines.Load(), elapsed.Round(time.Millisecond), float64(lines.Load())/elapsed.Seconds())
-	fmt.Printf("stream: tick-to-client latency %v\n", summarize(latencies))
-	if *pid > 0 {
-		fmt.Printf("stream: server RSS before %d KiB, samples every 10 s: %v KiB\n", memoryBefore, memorySamples)
-	}
+	fmt.Printf("stream: tick-to-client latency %v\n", latencies.summary())
+	memory.print("stream")
 	return nil
-}
-
-// residentKiB reads VmRSS of a process (0 when unknown).
-func residentKiB(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			fields := strings.Fields(line)
-			if len(fields) >= 2 {
-				value, _ := strconv.ParseInt(fields[1], 10, 64)
-				return value
-			}
-		}
-	}
-	return 0
 }
 
 // ---- http mode -----------------------------------------------------------
@@ -258,8 +191,7 @@ func runHTTP(args []string) error {
 		}
 	}
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
+		latencies latencyRecorder
 		failures  atomic.Int64
 		bytes     atomic.Int64
 		wg        sync.WaitGroup
@@ -280,16 +212,15 @@ func runHTTP(args []string) error {
 				bytes.Add(int64(size))
 				local = append(local, latency)
 			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
+			latencies.merge(local)
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(started)
+	s := latencies.summary()
 	fmt.Printf("http: %d requests in %v (%.0f req/s, %d failed, %d bytes per response)\n",
-		len(latencies), elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
-		failures.Load(), bytes.Load()/max(1, int64(len(latencies))))
-	fmt.Printf("http: latency %v\n", summarize(latencies))
+		s.count, elapsed.Round(time.Millisecond), float64(s.count)/elapsed.Seconds(),
+		failures.Load(), bytes.Load()/max(1, int64(s.count)))
+	fmt.Printf("http: latency %v\n", s)
 	return nil
 }
