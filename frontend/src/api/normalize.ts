@@ -18,6 +18,12 @@ type S = PricingComponents['schemas'];
 
 const str = (value: string | undefined): string => value ?? '';
 const num = (value: number | undefined): number => value ?? 0;
+const derivation = (value: S['v1PriceDerivation'] | undefined): S['v1PriceDerivation'] =>
+  value ?? 'PRICE_DERIVATION_UNSPECIFIED';
+
+/** The server echoes the interval it used; an unset or UNSPECIFIED echo means "the one asked for". */
+const resolveInterval = (value: S['v1Interval'] | undefined, requested: Interval): Interval =>
+  value && value !== 'INTERVAL_UNSPECIFIED' ? value : requested;
 
 export function toAsset(raw: S['v1Asset']): Asset {
   return {
@@ -45,7 +51,7 @@ export function toPrice(raw: S['v1Price']): Price {
     symbol: str(raw.symbol),
     quote: str(raw.quote),
     pair: str(raw.pair),
-    derivation: raw.derivation ?? 'PRICE_DERIVATION_UNSPECIFIED',
+    derivation: derivation(raw.derivation),
     via: str(raw.via),
     lastPrice: str(raw.lastPrice),
     open24h: str(raw.open24h),
@@ -81,8 +87,8 @@ export function toCandleSeries(raw: S['v1GetCandlesResponse'], requested: Interv
     symbol: str(raw.symbol),
     quote: str(raw.quote),
     pair: str(raw.pair),
-    derivation: raw.derivation ?? 'PRICE_DERIVATION_UNSPECIFIED',
-    interval: raw.interval && raw.interval !== 'INTERVAL_UNSPECIFIED' ? raw.interval : requested,
+    derivation: derivation(raw.derivation),
+    interval: resolveInterval(raw.interval, requested),
     candles: (raw.candles ?? []).map(toCandle),
   };
 }
@@ -97,7 +103,7 @@ export function toAnalysis(raw: S['v1Analysis'], requested: Interval): Analysis 
     symbol: str(raw.symbol),
     quote: str(raw.quote),
     pair: str(raw.pair),
-    interval: raw.interval && raw.interval !== 'INTERVAL_UNSPECIFIED' ? raw.interval : requested,
+    interval: resolveInterval(raw.interval, requested),
     candleRange: {
       startTime: str(raw.candleRange?.startTime),
       endTime: str(raw.candleRange?.endTime),

@@ -11,30 +11,65 @@ export function safeNext(next: string | null): string {
 // Mirrors the user service's policy (10 code points); the server has the final word.
 export const MIN_PASSWORD_LENGTH = 10;
 
-export function SignInPage() {
-  const { session } = useServices();
+/**
+ * Submit lifecycle shared by the sign-in and sign-up forms. `busy` stays set after a successful
+ * call so the signed-in state does not race navigate() with a <Navigate> to the same place;
+ * it is cleared only on failure so the user can retry.
+ */
+function useAuthSubmit() {
   const state = useSession();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const next = safeNext(params.get('next'));
 
-  if (state.status === 'signedIn' && !busy) return <Navigate to={next} replace />;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const run = async (call: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
-      await session.signIn(email.trim(), password);
+      await call();
       navigate(next, { replace: true });
     } catch (caught) {
       setError(errorMessage(caught));
       setBusy(false);
     }
+  };
+
+  return { state, next, busy, error, setError, run, alreadySignedIn: state.status === 'signedIn' && !busy };
+}
+
+function AuthFormFooter({ error, busy, label, busyLabel }: {
+  error: string | undefined;
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+}) {
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button-wide" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}
+
+export function SignInPage() {
+  const { session } = useServices();
+  const { state, next, busy, error, run, alreadySignedIn } = useAuthSubmit();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+
+  if (alreadySignedIn) return <Navigate to={next} replace />;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void run(() => session.signIn(email.trim(), password));
   };
 
   return (
@@ -45,7 +80,7 @@ export function SignInPage() {
           {state.notice}
         </p>
       )}
-      <form onSubmit={(event) => void submit(event)} noValidate={false}>
+      <form onSubmit={submit} noValidate={false}>
         <label htmlFor="signin-email">Email</label>
         <input
           id="signin-email"
@@ -64,14 +99,7 @@ export function SignInPage() {
           value={password}
           onChange={(event) => setPassword(event.target.value)}
         />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="button button-wide" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <AuthFormFooter error={error} busy={busy} label="Sign in" busyLabel="Signing in…" />
       </form>
       <p className="muted">
         New here? <Link to={`/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
@@ -82,20 +110,15 @@ export function SignInPage() {
 
 export function SignUpPage() {
   const { session } = useServices();
-  const state = useSession();
-  const [params] = useSearchParams();
-  const navigate = useNavigate();
+  const { next, busy, error, setError, run, alreadySignedIn } = useAuthSubmit();
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const next = safeNext(params.get('next'));
 
-  if (state.status === 'signedIn' && !busy) return <Navigate to={next} replace />;
+  if (alreadySignedIn) return <Navigate to={next} replace />;
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (password !== confirm) {
       setError('The passwords do not match.');
@@ -105,21 +128,13 @@ export function SignUpPage() {
       setError(`Use at least ${MIN_PASSWORD_LENGTH} characters for the password.`);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await session.signUp(email.trim(), password, displayName.trim());
-      navigate(next, { replace: true });
-    } catch (caught) {
-      setError(errorMessage(caught));
-      setBusy(false);
-    }
+    void run(() => session.signUp(email.trim(), password, displayName.trim()));
   };
 
   return (
     <section className="auth-card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your account</h1>
-      <form onSubmit={(event) => void submit(event)}>
+      <form onSubmit={submit}>
         <label htmlFor="signup-email">Email</label>
         <input id="signup-email" type="email" autoComplete="email" required value={email}
           onChange={(event) => setEmail(event.target.value)} />
@@ -134,14 +149,7 @@ export function SignUpPage() {
         <label htmlFor="signup-confirm">Confirm password</label>
         <input id="signup-confirm" type="password" autoComplete="new-password" required value={confirm}
           onChange={(event) => setConfirm(event.target.value)} />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="button button-wide" disabled={busy}>
-          {busy ? 'Creating account…' : 'Sign up'}
-        </button>
+        <AuthFormFooter error={error} busy={busy} label="Sign up" busyLabel="Creating account…" />
       </form>
       <p className="muted">
         Already registered? <Link to="/signin">Sign in</Link>
