@@ -89,10 +89,9 @@ GrpcServer::GrpcServer(ServerOptions options,
     : options_(std::move(options)),
       services_(std::move(services)),
       state_(std::make_unique<State>()) {
-  // Debian builds abseil without NDEBUG, which leaves absl::Mutex deadlock
-  // detection on: every lock gRPC takes then updates a global lock graph
-  // (GraphCycles dominated the GetPrices profile). It is a debugging aid;
-  // our own lock order is covered by tests, so switch it off for the
+  // Debian's abseil leaves absl::Mutex deadlock detection on: every lock
+  // gRPC takes then updates a global lock graph (GraphCycles showed in the
+  // GetPrices profile). It is a debugging aid; switch it off for the
   // process.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   int fds[2];

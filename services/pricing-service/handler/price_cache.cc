@@ -81,8 +81,7 @@ absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
   }
   v1::StreamPricesResponse message;
   FillPrice(*quoted, message.mutable_price());
-  message.SerializeToString(&encoded->bytes);
-  encoded->slice = grpc::Slice(encoded->bytes);
+  encoded->slice = grpc::Slice(message.SerializeAsString());
   std::shared_ptr<const EncodedPrice> result = std::move(encoded);
   entry.store(result, std::memory_order_release);
   return result;

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,11 +42,13 @@ struct EncodedPrice {
   // While fresh, the last millisecond at which it still is (then `stale`
   // flips); INT64_MAX when stale, which only new data can change.
   int64_t fresh_until_ms = 0;
-  // A serialized StreamPricesResponse{price}; see the file comment.
-  std::string bytes;
-  // The same bytes as a reference-counted gRPC slice, which every stream
-  // sends without copying them.
+  // A serialized StreamPricesResponse{price} (see the file comment), as a
+  // reference-counted gRPC slice that every stream sends without copying.
   grpc::Slice slice;
+
+  std::string_view bytes() const {
+    return {reinterpret_cast<const char*>(slice.begin()), slice.size()};
+  }
 };
 
 class PriceCache {

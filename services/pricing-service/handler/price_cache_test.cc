@@ -30,7 +30,7 @@ class PriceCacheTest : public ::testing::Test {
 
   static v1::Price Decode(const EncodedPrice& encoded) {
     v1::StreamPricesResponse message;
-    EXPECT_TRUE(message.ParseFromString(encoded.bytes));
+    EXPECT_TRUE(message.ParseFromString(std::string(encoded.bytes())));
     EXPECT_TRUE(message.has_price());
     return message.price();
   }
@@ -90,7 +90,7 @@ TEST_F(PriceCacheTest, ConcatenatedEntriesAreAGetPricesResponse) {
   Trade("ETHUSDT", "10");
   std::string body;
   for (size_t asset : {1, 0}) {
-    body += (*cache_.Get(asset, market::QuoteCurrency::kUsd, now_ms_))->bytes;
+    body += (*cache_.Get(asset, market::QuoteCurrency::kUsd, now_ms_))->bytes();
   }
   v1::GetPricesResponse response;
   ASSERT_TRUE(response.ParseFromString(body));
@@ -109,7 +109,7 @@ class PricesResponseCacheTest : public PriceCacheTest {
     for (size_t asset : assets) {
       prices.push_back(
           *cache_.Get(asset, market::QuoteCurrency::kUsd, now_ms_));
-      body += prices.back()->bytes;
+      body += prices.back()->bytes();
     }
     responses_.Store(request, version, prices, grpc::Slice(body));
   }

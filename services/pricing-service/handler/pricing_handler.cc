@@ -259,10 +259,10 @@ grpc::ServerUnaryReactor* PricingHandler::GetPrices(
         // Each price's bytes are one element of GetPricesResponse.prices
         // (see price_cache.h), so the response is their concatenation.
         size_t size = 0;
-        for (const auto& price : selection.prices) size += price->bytes.size();
+        for (const auto& price : selection.prices) size += price->slice.size();
         std::string body;
         body.reserve(size);
-        for (const auto& price : selection.prices) body += price->bytes;
+        for (const auto& price : selection.prices) body += price->bytes();
         grpc::Slice slice(body);
         *response = grpc::ByteBuffer(&slice, 1);
         // Requests carrying more than symbols and quote (unknown fields)
