@@ -17,8 +17,8 @@
 #include "gtest/gtest.h"
 #include "services/common/db.h"
 #include "services/common/migrations.h"
-#include "services/common/server.h"
 #include "services/common/testing/pg_test_db.h"
+#include "services/common/testing/test_server.h"
 #include "services/pricing-service/migrations.h"
 
 namespace cryptotracker::pricing::handler {
@@ -59,24 +59,14 @@ class PricingHandlerTest : public ::testing::Test {
     blocking_ = std::make_unique<common::BlockingExecutor>(4, 64);
     handler_ = std::make_unique<PricingHandler>(
         *market_, *prices_, *blocking_, *repository_, recorder_.get(), *hub_);
-    common::ServerOptions options;
-    options.port = 0;
-    options.service_name = "pricing-service-test";
-    options.bind_address = "127.0.0.1";
-    options.shutdown_grace = std::chrono::seconds(1);
-    server_ = std::make_unique<common::GrpcServer>(
-        options, std::vector<grpc::Service*>{handler_.get()});
-    server_thread_ = std::thread([this] { server_->Run(); });
-    ASSERT_TRUE(server_->WaitUntilServing(std::chrono::seconds(10)));
-    stub_ = v1::PricingService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->bound_port()),
-        grpc::InsecureChannelCredentials()));
+    server_ = std::make_unique<common::testing::TestServer>(
+        "pricing-service-test", std::vector<grpc::Service*>{handler_.get()});
+    ASSERT_TRUE(server_->WaitUntilServing());
+    stub_ = v1::PricingService::NewStub(server_->NewChannel());
   }
 
   void TearDown() override {
     hub_->Stop();
-    server_->Stop();
-    if (server_thread_.joinable()) server_thread_.join();
     stub_.reset();
     server_.reset();
     blocking_.reset();
@@ -137,8 +127,7 @@ class PricingHandlerTest : public ::testing::Test {
   std::unique_ptr<common::BlockingExecutor> blocking_;
   std::unique_ptr<PriceStreamHub> hub_;
   std::unique_ptr<PricingHandler> handler_;
-  std::unique_ptr<common::GrpcServer> server_;
-  std::thread server_thread_;
+  std::unique_ptr<common::testing::TestServer> server_;
   std::unique_ptr<v1::PricingService::Stub> stub_;
 };
 
@@ -522,9 +511,7 @@ TEST_F(PricingHandlerTest, EurRateMoveReachesEurStreamsOnly) {
 TEST_F(PricingHandlerTest, GetPricesRejectsUndecodableRequest) {
   // A generic call sending bytes that are not a GetPricesRequest (field 1
   // claims 100 bytes that never come).
-  grpc::GenericStub generic(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->bound_port()),
-                          grpc::InsecureChannelCredentials()));
+  grpc::GenericStub generic(server_->NewChannel());
   const std::string garbage = "\x0a\x64truncated";
   grpc::Slice slice(garbage);
   grpc::ByteBuffer request(&slice, 1);

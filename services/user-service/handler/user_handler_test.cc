@@ -13,8 +13,8 @@
 #include "services/common/db.h"
 #include "services/common/jwt.h"
 #include "services/common/migrations.h"
-#include "services/common/server.h"
 #include "services/common/testing/pg_test_db.h"
+#include "services/common/testing/test_server.h"
 #include "services/user-service/migrations.h"
 
 namespace cryptotracker::user::handler {
@@ -49,24 +49,14 @@ class UserHandlerTest : public ::testing::Test {
     handler_ = std::make_unique<UserHandler>(*repository_, *hasher_, signer_,
                                              UserServiceSettings{});
 
-    common::ServerOptions options;
-    options.port = 0;
-    options.service_name = "user-service-test";
-    options.bind_address = "127.0.0.1";
-    options.shutdown_grace = std::chrono::seconds(1);
-    server_ = std::make_unique<common::GrpcServer>(
-        options, std::vector<grpc::Service*>{handler_.get()});
-    server_thread_ = std::thread([this] { server_->Run(); });
-    ASSERT_TRUE(server_->WaitUntilServing(std::chrono::seconds(10)));
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->bound_port()),
-        grpc::InsecureChannelCredentials());
+    server_ = std::make_unique<common::testing::TestServer>(
+        "user-service-test", std::vector<grpc::Service*>{handler_.get()});
+    ASSERT_TRUE(server_->WaitUntilServing());
+    channel_ = server_->NewChannel();
     stub_ = v1::UserService::NewStub(channel_);
   }
 
   void TearDown() override {
-    server_->Stop();
-    if (server_thread_.joinable()) server_thread_.join();
     stub_.reset();
     server_.reset();
     handler_.reset();
@@ -161,8 +151,7 @@ class UserHandlerTest : public ::testing::Test {
   std::unique_ptr<domain::PasswordHasher> hasher_;
   std::shared_ptr<const common::JwtSigner> signer_;
   std::unique_ptr<UserHandler> handler_;
-  std::unique_ptr<common::GrpcServer> server_;
-  std::thread server_thread_;
+  std::unique_ptr<common::testing::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::UserService::Stub> stub_;
 };
