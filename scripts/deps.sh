@@ -81,19 +81,8 @@ check_toolchains() {
 }
 
 install_grpcurl() {
-  local bin="${CT_ROOT}/.local/bin/grpcurl"
-  # `go install` leaves no version in -version's output; the module version
-  # is in the binary's build information.
-  if [[ -x "${bin}" ]] &&
-    go version -m "${bin}" 2>/dev/null |
-    grep -E "^[[:space:]]+mod[[:space:]]+github.com/fullstorydev/grpcurl[[:space:]]+${GRPCURL_VERSION}[[:space:]]" >/dev/null; then
-    ct_log "grpcurl ${GRPCURL_VERSION} (${bin})"
-    return
-  fi
-  ct_log "installing grpcurl ${GRPCURL_VERSION} into ${CT_ROOT}/.local/bin"
-  mkdir -p "${CT_ROOT}/.local/bin"
-  (cd "${CT_ROOT}/.local" && GOBIN="${CT_ROOT}/.local/bin" go install \
-    "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}")
+  ct_go_install_pinned github.com/fullstorydev/grpcurl \
+    github.com/fullstorydev/grpcurl/cmd/grpcurl "${GRPCURL_VERSION}"
 }
 
 install_debian_packages

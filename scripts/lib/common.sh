@@ -118,3 +118,20 @@ ct_random_secret() {
   done
   printf '%s' "${secret:0:length}"
 }
+
+# Installs a Go command at a pinned module version into .local/bin, unless
+# that version is already there (`go install` records the module version in
+# the binary's build information, not in its --version output).
+#   ct_go_install_pinned <module> <command package> <version>
+ct_go_install_pinned() {
+  local module="$1" package="$2" version="$3"
+  local bin="${CT_ROOT}/.local/bin/${package##*/}"
+  if [[ -x "${bin}" ]] && go version -m "${bin}" 2>/dev/null |
+    grep -Eq "^[[:space:]]+mod[[:space:]]+${module}[[:space:]]+${version}[[:space:]]"; then
+    ct_log "${package##*/} ${version} (${bin})"
+    return 0
+  fi
+  ct_log "installing ${package##*/} ${version} into ${CT_ROOT}/.local/bin"
+  mkdir -p "${CT_ROOT}/.local/bin"
+  (cd "${CT_ROOT}/.local" && GOBIN="${CT_ROOT}/.local/bin" go install "${package}@${version}")
+}

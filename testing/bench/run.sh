@@ -59,13 +59,7 @@ trap 'exit 130' INT TERM
 
 # ghz, pinned, into .local/bin (like grpcurl in scripts/deps.sh).
 ensure_ghz() {
-  local bin="${CT_ROOT}/.local/bin/ghz"
-  if [[ -x "${bin}" ]] && go version -m "${bin}" 2>/dev/null |
-    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/bojand/ghz[[:space:]]+${GHZ_VERSION}[[:space:]]"; then
-    return 0
-  fi
-  ct_log "installing ghz ${GHZ_VERSION} into ${CT_ROOT}/.local/bin"
-  GOBIN="${CT_ROOT}/.local/bin" go install "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}"
+  ct_go_install_pinned github.com/bojand/ghz github.com/bojand/ghz/cmd/ghz "${GHZ_VERSION}"
 }
 
 build_load_client() {
