@@ -301,11 +301,6 @@ class PriceStreamHub::FanOut {
     for (const auto& stream : streams_) fn(*stream);
   }
 
-  size_t size() const {
-    std::shared_lock lock(streams_mu_);
-    return streams_.size();
-  }
-
  private:
   void Run() {
     std::vector<size_t> assets;
@@ -345,7 +340,7 @@ class PriceStreamHub::FanOut {
   bool stopping_ = false;
   std::thread thread_;
 
-  mutable std::shared_mutex streams_mu_;
+  std::shared_mutex streams_mu_;
   std::vector<std::shared_ptr<StreamSubscription>> streams_;
 };
 
