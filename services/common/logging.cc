@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "services/common/clock.h"
 #include "services/common/config_error.h"
 
 namespace cryptotracker::common {
@@ -70,22 +71,6 @@ std::string JsonString(std::string_view text) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// RFC 3339 UTC timestamp with milliseconds, e.g. 2026-01-02T03:04:05.678Z.
-std::string Timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          now.time_since_epoch())
-                          .count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
-  return buffer;
-}
-
 bool IsRequestIdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
@@ -134,7 +119,7 @@ std::string FormatLogLine(LogLevel level, std::string_view service,
                           std::string_view msg, LogFields fields) {
   std::string line;
   line.reserve(128 + msg.size());
-  line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"";
+  line += "{\"ts\":\"" + Rfc3339Millis(WallClockMs()) + "\",\"level\":\"";
   line += LevelName(level);
   line += "\",\"service\":" + JsonString(service);
   line += ",\"msg\":" + JsonString(msg);
