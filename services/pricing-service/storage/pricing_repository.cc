@@ -18,6 +18,16 @@ namespace {
 #define PRICING_TS(n) \
   "('epoch'::timestamptz + $" #n "::bigint * interval '1 millisecond')"
 
+// The upsert of an INSERT INTO candles c ... SELECT: a row with the same key
+// takes the new values (each statement adds its own WHERE on when to).
+#define PRICING_UPSERT_CANDLE                                        \
+  "ON CONFLICT (pair, interval_name, open_time) DO UPDATE SET"       \
+  " open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low," \
+  " close = EXCLUDED.close, volume = EXCLUDED.volume,"               \
+  " quote_volume = EXCLUDED.quote_volume,"                           \
+  " trade_count = EXCLUDED.trade_count, source = EXCLUDED.source,"   \
+  " updated_at = now() "
+
 // Results come back as text, so a numeric column arrives as numeric's own
 // text output; a ::text cast would only add two copies per value on the
 // server.
@@ -281,13 +291,7 @@ void PricingRepository::WriteBatch(
         "SELECT pair, interval_name,"
         " 'epoch'::timestamptz + open_time_ms * interval '1 millisecond',"
         " open, high, low, close, volume, quote_volume, trade_count, source "
-        "FROM candles_staging "
-        "ON CONFLICT (pair, interval_name, open_time) DO UPDATE SET"
-        " open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,"
-        " close = EXCLUDED.close, volume = EXCLUDED.volume,"
-        " quote_volume = EXCLUDED.quote_volume,"
-        " trade_count = EXCLUDED.trade_count, source = EXCLUDED.source,"
-        " updated_at = now() "
+        "FROM candles_staging " PRICING_UPSERT_CANDLE
         "WHERE (c.source NOT LIKE '%:klines' OR EXCLUDED.source LIKE "
         "'%:klines')"
         " AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
@@ -423,12 +427,7 @@ int64_t PricingRepository::MaterializeRollups(Interval target, int64_t from_ms,
         "  WHERE m.interval_name = '1m' AND m.open_time >= " PRICING_TS(3)
         "  AND m.open_time < " PRICING_TS(4) ") minutes "
         "GROUP BY pair, bucket "
-        "ON CONFLICT (pair, interval_name, open_time) DO UPDATE SET"
-        " open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,"
-        " close = EXCLUDED.close, volume = EXCLUDED.volume,"
-        " quote_volume = EXCLUDED.quote_volume,"
-        " trade_count = EXCLUDED.trade_count, source = EXCLUDED.source,"
-        " updated_at = now() "
+        PRICING_UPSERT_CANDLE
         "WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
         " c.trade_count) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high,"
         " EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
