@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "services/pricing-service/domain/benchmark_random.h"
 #include "services/pricing-service/domain/candles.h"
 
 namespace cryptotracker::pricing {
@@ -21,13 +22,8 @@ constexpr int64_t kT0 = 1'704'067'200'000;
 std::vector<Tick> MakeTicks(int symbols, int count) {
   std::vector<Tick> ticks;
   ticks.reserve(count);
-  uint64_t state = 88172645463325252ULL;
-  auto next = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
+  BenchmarkRandom random;
+  auto next = [&random] { return random.Next(); };
   const Decimal base = *Decimal::Parse("64250.12");
   for (int i = 0; i < count; ++i) {
     const int symbol = i % symbols;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "services/pricing-service/domain/benchmark_random.h"
 #include "services/pricing-service/domain/decimal.h"
 
 namespace cryptotracker::pricing {
@@ -19,13 +20,8 @@ namespace {
 std::vector<std::string> CandleTexts(int count) {
   std::vector<std::string> texts;
   texts.reserve(count);
-  uint64_t state = 88172645463325252ULL;
-  auto next = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
+  BenchmarkRandom random;
+  auto next = [&random] { return random.Next(); };
   for (int i = 0; i < count; ++i) {
     const uint64_t r = next();
     switch (i % 6) {
