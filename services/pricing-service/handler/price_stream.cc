@@ -34,11 +34,11 @@ std::optional<market::RatePair> RateOf(market::QuoteCurrency quote) {
 
 }  // namespace
 
-// The part of a stream the broadcaster holds. It outlives the reactor when
-// a publisher is still inside OnAssetUpdated while the call ends; `stream_`
+// The part of a stream the fan-out holds. It outlives the reactor when a
+// fan-out thread is still inside NotifyAsset while the call ends; `stream_`
 // is only used while this subscription owns the outbox's single write slot
 // (busy), and the reactor cannot finish then.
-class StreamSubscription final : public market::PriceSubscriber {
+class StreamSubscription final {
  public:
   StreamSubscription(PriceStream* stream, std::vector<bool> wanted,
                      std::optional<market::RatePair> rate,
@@ -50,7 +50,8 @@ class StreamSubscription final : public market::PriceSubscriber {
         heartbeat_interval_(heartbeat_interval),
         last_write_(Clock::now()) {}
 
-  void OnAssetUpdated(size_t asset_index) override {
+  // The asset changed: write its newest price when the write slot is free.
+  void NotifyAsset(size_t asset_index) {
     if (asset_index >= wanted_.size() || !wanted_[asset_index]) return;
     std::optional<size_t> key;
     {
@@ -63,7 +64,7 @@ class StreamSubscription final : public market::PriceSubscriber {
 
   // The stream's quote currency moved against USD: every watched price
   // changed.
-  void OnRateUpdated(market::RatePair rate) override {
+  void NotifyRate(market::RatePair rate) {
     if (rate != rate_) return;
     std::optional<size_t> key;
     {
@@ -127,7 +128,7 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // Registers with the broadcaster and queues the current prices.
   void Begin(const std::vector<size_t>& priced_now) {
     hub_.Add(subscription_);
-    for (size_t index : priced_now) subscription_->OnAssetUpdated(index);
+    for (size_t index : priced_now) subscription_->NotifyAsset(index);
   }
 
   StreamSubscription& subscription() { return *subscription_; }
@@ -234,9 +235,18 @@ class FailedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 }  // namespace
 
 // One shard of the streams and the thread that tells them about changes.
+//
+// A price change is passed on at once. Statistics alone
+// (market::PriceChange::kStatisticsOnly) are held for `statistics_hold`: a
+// price change of the same asset within that time carries them anyway
+// (every write renders the newest state), so they cost no message of their
+// own; otherwise they go out when the hold ends.
 class PriceStreamHub::FanOut {
  public:
-  explicit FanOut(size_t asset_count) : pending_assets_(asset_count, false) {}
+  FanOut(size_t asset_count, std::chrono::milliseconds statistics_hold)
+      : statistics_hold_(statistics_hold),
+        pending_assets_(asset_count, false),
+        held_assets_(asset_count) {}
   ~FanOut() { StopThread(); }
 
   void StartThread() {
@@ -255,24 +265,21 @@ class PriceStreamHub::FanOut {
     if (thread_.joinable()) thread_.join();
   }
 
-  void MarkAsset(size_t asset_index) {
+  void MarkAsset(size_t asset_index, market::PriceChange change) {
     {
       std::lock_guard lock(mu_);
-      if (asset_index >= pending_assets_.size() ||
-          pending_assets_[asset_index]) {
-        return;
-      }
-      pending_assets_[asset_index] = true;
-      has_work_ = true;
+      if (!Mark(pending_assets_, held_assets_, asset_index, change)) return;
     }
     wake_.notify_one();
   }
 
-  void MarkRate(market::RatePair rate) {
+  void MarkRate(market::RatePair rate, market::PriceChange change) {
     {
       std::lock_guard lock(mu_);
-      pending_rates_[static_cast<size_t>(rate)] = true;
-      has_work_ = true;
+      if (!Mark(pending_rates_, held_rates_, static_cast<size_t>(rate),
+                change)) {
+        return;
+      }
     }
     wake_.notify_one();
   }
@@ -302,6 +309,43 @@ class PriceStreamHub::FanOut {
   }
 
  private:
+  using Hold = std::optional<Clock::time_point>;
+
+  // Records a change of entry `index` under mu_; true when the thread must
+  // look again.
+  bool Mark(std::vector<bool>& pending, std::vector<Hold>& held, size_t index,
+            market::PriceChange change) {
+    if (index >= pending.size() || pending[index]) {
+      return false;  // out of range, or the coming pass renders the newest
+    }
+    if (change == market::PriceChange::kPrice) {
+      pending[index] = true;
+      held[index].reset();
+      has_work_ = true;
+      return true;
+    }
+    if (held[index].has_value()) return false;
+    held[index] = Clock::now() + statistics_hold_;
+    return true;
+  }
+
+  // Makes every hold that ended by `now` pending; returns the end of the
+  // earliest hold still running (or `earliest`, if sooner). Under mu_.
+  Hold Release(std::vector<bool>& pending, std::vector<Hold>& held,
+               Clock::time_point now, Hold earliest) {
+    for (size_t i = 0; i < held.size(); ++i) {
+      if (!held[i].has_value()) continue;
+      if (*held[i] <= now) {
+        pending[i] = true;
+        held[i].reset();
+        has_work_ = true;
+      } else if (!earliest.has_value() || *held[i] < *earliest) {
+        earliest = held[i];
+      }
+    }
+    return earliest;
+  }
+
   void Run() {
     std::vector<size_t> assets;
     std::vector<market::RatePair> rates;
@@ -310,8 +354,18 @@ class PriceStreamHub::FanOut {
       rates.clear();
       {
         std::unique_lock lock(mu_);
-        wake_.wait(lock, [this] { return stopping_ || has_work_; });
-        if (stopping_) return;
+        for (;;) {
+          if (stopping_) return;
+          const Clock::time_point now = Clock::now();
+          Hold earliest = Release(pending_assets_, held_assets_, now, {});
+          earliest = Release(pending_rates_, held_rates_, now, earliest);
+          if (has_work_) break;
+          if (earliest.has_value()) {
+            wake_.wait_until(lock, *earliest);
+          } else {
+            wake_.wait(lock);
+          }
+        }
         for (size_t i = 0; i < pending_assets_.size(); ++i) {
           if (pending_assets_[i]) assets.push_back(i);
         }
@@ -324,18 +378,21 @@ class PriceStreamHub::FanOut {
       }
       std::shared_lock lock(streams_mu_);
       for (size_t asset_index : assets) {
-        for (const auto& stream : streams_) stream->OnAssetUpdated(asset_index);
+        for (const auto& stream : streams_) stream->NotifyAsset(asset_index);
       }
       for (market::RatePair rate : rates) {
-        for (const auto& stream : streams_) stream->OnRateUpdated(rate);
+        for (const auto& stream : streams_) stream->NotifyRate(rate);
       }
     }
   }
 
+  const std::chrono::milliseconds statistics_hold_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::vector<bool> pending_assets_;
-  std::array<bool, 2> pending_rates_{};
+  std::vector<Hold> held_assets_;
+  std::vector<bool> pending_rates_ = std::vector<bool>(2, false);
+  std::vector<Hold> held_rates_ = std::vector<Hold>(2);
   bool has_work_ = false;
   bool stopping_ = false;
   std::thread thread_;
@@ -348,11 +405,13 @@ class PriceStreamHub::FanOut {
 class PriceStreamHub::Relay final : public market::PriceSubscriber {
  public:
   explicit Relay(PriceStreamHub& hub) : hub_(hub) {}
-  void OnAssetUpdated(size_t asset_index) override {
-    for (auto& fan_out : hub_.fan_outs_) fan_out->MarkAsset(asset_index);
+  void OnAssetUpdated(size_t asset_index, market::PriceChange change) override {
+    for (auto& fan_out : hub_.fan_outs_)
+      fan_out->MarkAsset(asset_index, change);
   }
-  void OnRateUpdated(market::RatePair rate) override {
-    for (auto& fan_out : hub_.fan_outs_) fan_out->MarkRate(rate);
+  void OnRateUpdated(market::RatePair rate,
+                     market::PriceChange change) override {
+    for (auto& fan_out : hub_.fan_outs_) fan_out->MarkRate(rate, change);
   }
 
  private:
@@ -363,7 +422,8 @@ PriceStreamHub::PriceStreamHub(market::MarketState& market, PriceCache& prices,
                                PriceStreamOptions options)
     : market_(market), prices_(prices), options_(options) {
   for (int i = 0; i < std::max(1, options_.fan_out_threads); ++i) {
-    fan_outs_.push_back(std::make_unique<FanOut>(market_.assets().size()));
+    fan_outs_.push_back(std::make_unique<FanOut>(market_.assets().size(),
+                                                 options_.statistics_hold));
   }
   relay_ = std::make_shared<Relay>(*this);
 }

@@ -1,7 +1,7 @@
 // StreamPrices on the gRPC callback API.
 //
-// Every stream is a ServerWriteReactor plus a StreamSubscription registered
-// with the market's PriceBroadcaster. No thread is parked per stream: a
+// Every stream is a ServerWriteReactor plus a StreamSubscription held by a
+// fan-out shard of the hub. No thread is parked per stream: a
 // price change marks the asset in the subscription's ConflatingOutbox and,
 // when no write is in flight, starts one; each completed write starts the
 // next pending asset, taken from the PriceCache at that moment (the newest
@@ -16,7 +16,8 @@
 // that published it never writes to a socket); each shard has a thread that
 // notifies its share of the streams. So the ~15 us a gRPC write costs is
 // paid on fan_out_threads cores in parallel, and a burst of changes to the
-// same asset is notified once.
+// same asset is notified once. New statistics at an unchanged price wait
+// briefly (PriceStreamOptions::statistics_hold) for the next price to carry.
 //
 // A maintenance thread runs every maintenance_interval: it publishes
 // staleness flips (MarketState::PublishStalenessChanges) and sends a
@@ -50,7 +51,13 @@ struct PriceStreamOptions {
   // Streams beyond this are refused with RESOURCE_EXHAUSTED.
   int max_streams = 20'000;
   // Threads that notify streams of price changes (shards of the streams).
-  int fan_out_threads = 2;
+  int fan_out_threads = 4;
+  // How long new 24-hour statistics with an unchanged price (a miniTicker)
+  // may wait for the next price change of that asset to carry them. Without
+  // the hold they are half of what every stream gets (a miniTicker a second
+  // per symbol next to about a trade a second), and a message costs the
+  // server the same whatever it says; a trade usually comes sooner.
+  std::chrono::milliseconds statistics_hold{std::chrono::seconds(2)};
 };
 
 class StreamSubscription;

@@ -26,6 +26,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Short, so that the test of held statistics does not wait long.
+constexpr std::chrono::milliseconds kStatisticsHold{500};
+
 Decimal D(const char* text) { return *Decimal::Parse(text); }
 
 int64_t WallMs() {
@@ -54,7 +57,8 @@ class PricingHandlerTest : public ::testing::Test {
         *market_, *prices_,
         PriceStreamOptions{
             .heartbeat_interval = std::chrono::milliseconds(300),
-            .maintenance_interval = std::chrono::milliseconds(50)});
+            .maintenance_interval = std::chrono::milliseconds(50),
+            .statistics_hold = kStatisticsHold});
     hub_->Start();
     blocking_ = std::make_unique<common::BlockingExecutor>(4, 64);
     handler_ = std::make_unique<PricingHandler>(
@@ -468,6 +472,41 @@ TEST_F(PricingHandlerTest, StreamFiltersBySymbolAndSendsCurrentPriceFirst) {
   while (message.has_heartbeat()) ASSERT_TRUE(reader->Read(&message));
   EXPECT_EQ(message.price().symbol(), "ETH");
   EXPECT_EQ(message.price().last_price(), "11");
+  context->TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(PricingHandlerTest, StreamHoldsStatisticsForTheNextTrade) {
+  Ticker("BTCUSDT", "100", "100");
+  v1::StreamPricesRequest request;
+  request.add_symbols("BTC");
+  auto context = Context();
+  auto reader = stub_->StreamPrices(context.get(), request);
+  auto next_price = [&reader] {
+    v1::StreamPricesResponse message;
+    do {
+      if (!reader->Read(&message)) return v1::Price();
+    } while (message.has_heartbeat());
+    return message.price();
+  };
+  EXPECT_EQ(next_price().last_price(), "100");
+
+  // A ticker that leaves the price where it was rides with the next trade:
+  // no message of its own.
+  Ticker("BTCUSDT", "100", "90");
+  Trade("BTCUSDT", "101");
+  v1::Price price = next_price();
+  EXPECT_EQ(price.last_price(), "101");
+  EXPECT_EQ(price.open_24h(), "90");
+
+  // Without a trade it goes out when the hold ends.
+  const auto held_from = std::chrono::steady_clock::now();
+  Ticker("BTCUSDT", "101", "95");
+  price = next_price();
+  const auto waited = std::chrono::steady_clock::now() - held_from;
+  EXPECT_EQ(price.last_price(), "101");
+  EXPECT_EQ(price.open_24h(), "95");
+  EXPECT_GE(waited, kStatisticsHold - std::chrono::milliseconds(50));
   context->TryCancel();
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }

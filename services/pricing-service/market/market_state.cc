@@ -94,14 +94,26 @@ MarketState::Instrument* MarketState::FindInstrument(std::string_view pair) {
   return instruments_[it->second].get();
 }
 
+PriceChange MarketState::TickerChange(const InstrumentState* current,
+                                      const InstrumentState& next) const {
+  if (current == nullptr || current->last_price != next.last_price ||
+      IsStale(*current, next.received_time_ms)) {
+    return PriceChange::kPrice;
+  }
+  return PriceChange::kStatisticsOnly;
+}
+
 void MarketState::Publish(Instrument& instrument,
-                          std::shared_ptr<const InstrumentState> next) {
+                          std::shared_ptr<const InstrumentState> next,
+                          PriceChange change) {
   instrument.state.store(std::move(next), std::memory_order_release);
   version_.fetch_add(1, std::memory_order_acq_rel);
   if (instrument.asset_index.has_value()) {
-    broadcaster_.Publish(*instrument.asset_index);
+    broadcaster_.Publish(*instrument.asset_index, change);
   }
-  if (instrument.rate.has_value()) broadcaster_.PublishRate(*instrument.rate);
+  if (instrument.rate.has_value()) {
+    broadcaster_.PublishRate(*instrument.rate, change);
+  }
 }
 
 void MarketState::OnTick(const Tick& tick, std::string_view source) {
@@ -138,7 +150,7 @@ void MarketState::OnTick(const Tick& tick, std::string_view source) {
   next->source_time_ms = tick.time_ms;
   next->received_time_ms = NowMs();
   ticks_applied_.fetch_add(1, std::memory_order_relaxed);
-  Publish(*instrument, std::move(next));
+  Publish(*instrument, std::move(next), PriceChange::kPrice);
 }
 
 void MarketState::OnTicker(const MarketTicker& ticker,
@@ -181,7 +193,8 @@ void MarketState::OnTicker(const MarketTicker& ticker,
   next->source = std::string(source);
   next->received_time_ms = NowMs();
   tickers_applied_.fetch_add(1, std::memory_order_relaxed);
-  Publish(*instrument, std::move(next));
+  const PriceChange change = TickerChange(current.get(), *next);
+  Publish(*instrument, std::move(next), change);
 }
 
 void MarketState::PublishStalenessChanges() {
@@ -204,8 +217,12 @@ void MarketState::PublishStalenessChanges() {
       }
     }
   }
-  for (size_t asset_index : changed) broadcaster_.Publish(asset_index);
-  for (RatePair rate : changed_rates) broadcaster_.PublishRate(rate);
+  for (size_t asset_index : changed) {
+    broadcaster_.Publish(asset_index, PriceChange::kPrice);
+  }
+  for (RatePair rate : changed_rates) {
+    broadcaster_.PublishRate(rate, PriceChange::kPrice);
+  }
 }
 
 MarketStateStats MarketState::stats() const {

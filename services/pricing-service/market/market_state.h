@@ -142,10 +142,13 @@ class MarketState final : public TickSink {
   };
 
   Instrument* FindInstrument(std::string_view pair);
+  // What a ticker that turns `current` into `next` changed.
+  PriceChange TickerChange(const InstrumentState* current,
+                           const InstrumentState& next) const;
   // Swaps in `next` and notifies the subscribers of the asset and/or the
   // rate the pair is.
   void Publish(Instrument& instrument,
-               std::shared_ptr<const InstrumentState> next);
+               std::shared_ptr<const InstrumentState> next, PriceChange change);
 
   const std::vector<TrackedAsset> assets_;
   const MarketStateOptions options_;

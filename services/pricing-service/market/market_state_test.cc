@@ -15,17 +15,21 @@ Decimal D(const char* text) { return *Decimal::Parse(text); }
 
 class RecordingSubscriber : public PriceSubscriber {
  public:
-  void OnAssetUpdated(size_t asset_index) override {
+  void OnAssetUpdated(size_t asset_index, PriceChange change) override {
     std::lock_guard lock(mu);
     updates.push_back(asset_index);
+    changes.push_back(change);
   }
-  void OnRateUpdated(RatePair rate) override {
+  void OnRateUpdated(RatePair rate, PriceChange change) override {
     std::lock_guard lock(mu);
     rates.push_back(rate);
+    rate_changes.push_back(change);
   }
   std::mutex mu;
   std::vector<size_t> updates;
+  std::vector<PriceChange> changes;
   std::vector<RatePair> rates;
+  std::vector<PriceChange> rate_changes;
 };
 
 class MarketStateTest : public ::testing::Test {
@@ -134,6 +138,34 @@ TEST_F(MarketStateTest, CrossRateMovesAndStalenessArePublishedAsRates) {
   state_.PublishStalenessChanges();
   EXPECT_EQ(subscriber->updates, (std::vector<size_t>{0, 0}));
   EXPECT_EQ(subscriber->rates.size(), 4u);
+  state_.broadcaster().Unsubscribe(subscriber.get());
+}
+
+TEST_F(MarketStateTest, TickersThatLeaveThePriceAreStatisticsOnly) {
+  auto subscriber = std::make_shared<RecordingSubscriber>();
+  state_.broadcaster().Subscribe(subscriber);
+  using enum PriceChange;
+  state_.OnTick(MakeTick("BTCUSDT", "100", 1000), "binance");
+  state_.OnTick(MakeTick("BTCUSDT", "100", 2000), "binance");  // same price
+  // A ticker with the last trade's price only brings 24-hour figures.
+  state_.OnTicker(
+      {"BTCUSDT", D("100"), D("90"), D("110"), D("80"), D("1"), D("100"), 2500},
+      "binance");
+  // A ticker with a newer price moves it.
+  state_.OnTicker(
+      {"BTCUSDT", D("102"), D("90"), D("110"), D("80"), D("1"), D("100"), 3000},
+      "binance");
+  const std::vector<PriceChange> expected{kPrice, kPrice, kStatisticsOnly,
+                                          kPrice};
+  EXPECT_EQ(subscriber->changes, expected);
+  EXPECT_EQ(subscriber->rate_changes, expected);  // BTCUSDT is the BTC rate
+
+  // The same price after the old one went stale is news: it is fresh again.
+  now_ms_ += 61'000;
+  state_.OnTicker({"BTCUSDT", D("102"), D("90"), D("110"), D("80"), D("1"),
+                   D("100"), 70'000},
+                  "binance");
+  EXPECT_EQ(subscriber->changes.back(), kPrice);
   state_.broadcaster().Unsubscribe(subscriber.get());
 }
 

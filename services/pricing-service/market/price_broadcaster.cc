@@ -25,16 +25,18 @@ void PriceBroadcaster::Unsubscribe(const PriceSubscriber* subscriber) {
   lock.unlock();
 }
 
-void PriceBroadcaster::Publish(size_t asset_index) const {
+void PriceBroadcaster::Publish(size_t asset_index, PriceChange change) const {
   std::shared_lock lock(mu_);
   for (const auto& subscriber : subscribers_) {
-    subscriber->OnAssetUpdated(asset_index);
+    subscriber->OnAssetUpdated(asset_index, change);
   }
 }
 
-void PriceBroadcaster::PublishRate(RatePair rate) const {
+void PriceBroadcaster::PublishRate(RatePair rate, PriceChange change) const {
   std::shared_lock lock(mu_);
-  for (const auto& subscriber : subscribers_) subscriber->OnRateUpdated(rate);
+  for (const auto& subscriber : subscribers_) {
+    subscriber->OnRateUpdated(rate, change);
+  }
 }
 
 void PriceBroadcaster::ForEach(

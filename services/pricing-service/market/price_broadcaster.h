@@ -20,14 +20,28 @@ namespace cryptotracker::pricing::market {
 // asset of its own, so without this notice EUR streams would miss it).
 enum class RatePair { kEurUsdt, kBtcUsdt };
 
+// What an update changed. Streams send a price at once and let new
+// statistics ride along with the next price (or send them after a short
+// hold): a miniTicker a second per symbol would otherwise double the
+// messages every subscriber gets without telling it anything new about the
+// price.
+enum class PriceChange {
+  // A trade (even at the same price: it is a tick with its own time), a
+  // ticker with a new last price, the first price, or a staleness flip.
+  kPrice,
+  // A ticker that left the last price as it was: only the 24-hour
+  // statistics and the report time changed.
+  kStatisticsOnly,
+};
+
 class PriceSubscriber {
  public:
   virtual ~PriceSubscriber() = default;
   // Both are called on the publishing thread and must not block (no I/O,
   // no waiting for the client). Either may run concurrently with itself
   // and with the other.
-  virtual void OnAssetUpdated(size_t asset_index) = 0;
-  virtual void OnRateUpdated(RatePair rate) = 0;
+  virtual void OnAssetUpdated(size_t asset_index, PriceChange change) = 0;
+  virtual void OnRateUpdated(RatePair rate, PriceChange change) = 0;
 };
 
 class PriceBroadcaster {
@@ -39,8 +53,8 @@ class PriceBroadcaster {
   void Unsubscribe(const PriceSubscriber* subscriber);
 
   // Notify every subscriber.
-  void Publish(size_t asset_index) const;
-  void PublishRate(RatePair rate) const;
+  void Publish(size_t asset_index, PriceChange change) const;
+  void PublishRate(RatePair rate, PriceChange change) const;
 
   // Runs `fn` for every subscriber (e.g. for heartbeats). `fn` must not call
   // Subscribe or Unsubscribe.
