@@ -149,7 +149,9 @@ func runGRPCStream(args []string) error {
 	flags := flag.NewFlagSet("grpcstream", flag.ExitOnError)
 	addr := flags.String("addr", "", "pricing-service gRPC address, e.g. 127.0.0.1:52052")
 	subscribers := flags.Int("subscribers", 1000, "concurrent streams")
-	connections := flags.Int("connections", 10, "HTTP/2 connections the streams share")
+	// Two, as behind two REST sidecars: a sidecar is one gRPC client
+	// connection carrying the streams of all its subscribers.
+	connections := flags.Int("connections", 2, "HTTP/2 connections the streams share")
 	duration := flags.Duration("duration", 60*time.Second, "measurement time after all are connected")
 	warmup := flags.Duration("warmup", 5*time.Second, "time after connecting before measuring")
 	pid := flags.Int("pid", 0, "server process whose resident memory to sample (0: none)")
@@ -188,6 +190,7 @@ func runGRPCStream(args []string) error {
 			stream, err := openRawStream(ctx, conn, request)
 			if err != nil {
 				failures.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
 				return
 			}
 			local := make([]time.Duration, 0, 4096)
@@ -196,6 +199,11 @@ func runGRPCStream(args []string) error {
 			var raw []byte
 			for received := 0; ; received++ {
 				if err := stream.RecvMsg(&raw); err != nil {
+					// Only the end of the run may end a stream.
+					if ctx.Err() == nil {
+						failures.Add(1)
+						firstErr.CompareAndSwap(nil, fmt.Sprintf("stream ended after %d messages: %v", received, err))
+					}
 					break
 				}
 				arrived := time.Now()
@@ -246,5 +254,8 @@ func runGRPCStream(args []string) error {
 	fmt.Printf("grpcstream: tick-to-client latency, every message %v\n", latencies.summary())
 	fmt.Printf("grpcstream: tick-to-client latency, price moves %v\n", moves.summary())
 	memory.print("grpcstream")
+	if failed := failures.Load(); failed > 0 {
+		return fmt.Errorf("%d streams failed (first: %v)", failed, firstErr.Load())
+	}
 	return nil
 }
