@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The pricing-service benchmarks (testing/bench/README.md), on a stack of
 # their own so they run beside `make up` and `make test`:
-#   1. GetPrices for 20 symbols over gRPC, with loadclient (compiled
-#      protobuf types) and with ghz;
+#   1. GetPrices for 20 symbols over gRPC, with prices_load (C++, gRPC's
+#      generic async API: the least client CPU per call, so the most left
+#      for the server on the shared cores), loadclient (Go) and ghz;
 #   2. streaming: N subscribers of the NDJSON price stream, tick-to-client
 #      latency and the server's memory;
 #   3. candles: 1,000 hourly candles through the ingress (NGINX -> gateway ->
@@ -19,7 +20,8 @@
 # "prices stream candles ingest persist"), BENCH_SECONDS (20, per load test),
 # BENCH_STREAM_SUBSCRIBERS (1000), BENCH_STREAM_SECONDS (60),
 # BENCH_NDJSON_SECONDS (the NDJSON run; BENCH_STREAM_SECONDS),
-# BENCH_GHZ_CONCURRENCY (32), BENCH_PRICES_CONCURRENCY (16); the stack uses CT_RUN_DIR (.local/bench),
+# BENCH_GHZ_CONCURRENCY (32), BENCH_PRICES_CONCURRENCY (16),
+# BENCH_PRICES_CONNECTIONS (2); the stack uses CT_RUN_DIR (.local/bench),
 # CT_HTTP_PORT (28080), CT_PG_PORT (55436), CT_GRPC_PORT_BASE (52051),
 # CT_SIDECAR_PORT_BASE (17001; the simulator gets 17100).
 set -euo pipefail
@@ -41,6 +43,7 @@ readonly STREAM_SECONDS="${BENCH_STREAM_SECONDS:-60}"
 readonly NDJSON_SECONDS="${BENCH_NDJSON_SECONDS:-${STREAM_SECONDS}}"
 readonly GHZ_CONCURRENCY="${BENCH_GHZ_CONCURRENCY:-32}"
 readonly PRICES_CONCURRENCY="${BENCH_PRICES_CONCURRENCY:-16}"
+readonly PRICES_CONNECTIONS="${BENCH_PRICES_CONNECTIONS:-2}"
 readonly RESULTS="${CT_RUN_DIR}/results.txt"
 # Enough hourly candles for the 1,000-candle query, and some to spare.
 readonly CANDLE_HISTORY_DAYS=44
@@ -66,12 +69,17 @@ build_load_client() {
   (cd "${CT_ROOT}/testing/bench/loadclient" && go build -o "${CT_RUN_DIR}/loadclient" .)
 }
 
-# The service under test is an optimised build (-c opt), as it would ship;
-# the other processes of the stack are the usual builds.
-build_optimised_pricing() {
-  (cd "${CT_ROOT}" && bazel build -c opt //services/pricing-service:pricing_service)
-  CT_BINARY_pricing="$(cd "${CT_ROOT}" && bazel info -c opt bazel-bin 2>/dev/null)/services/pricing-service/pricing_service"
+# The service under test is an optimised build (-c opt), as it would ship,
+# and so is the C++ load generator, which shares the cores with it; the
+# other processes of the stack are the usual builds.
+build_optimised() {
+  (cd "${CT_ROOT}" && bazel build -c opt //services/pricing-service:pricing_service \
+    //testing/bench/grpc_load:prices_load)
+  local bin
+  bin="$(cd "${CT_ROOT}" && bazel info -c opt bazel-bin 2>/dev/null)"
+  CT_BINARY_pricing="${bin}/services/pricing-service/pricing_service"
   export CT_BINARY_pricing
+  PRICES_LOAD="${bin}/testing/bench/grpc_load/prices_load"
 }
 # No start-up backfill: the candle benchmark backfills what it needs, and
 # the other measurements should not share the CPU with it.
@@ -104,9 +112,14 @@ bench_prices() {
   local symbols
   symbols="$(curl -fsS "${ingress}/pricing-service/api/v1/assets" |
     python3 -c 'import json,sys; print(",".join([a["symbol"] for a in json.load(sys.stdin)["assets"]][:20]))')"
-  banner "GetPrices, 20 symbols, gRPC (loadclient, ${PRICES_CONCURRENCY} concurrent, ${SECONDS_PER_TEST}s)"
+  banner "GetPrices, 20 symbols, gRPC (prices_load, ${PRICES_CONCURRENCY} concurrent on ${PRICES_CONNECTIONS} connections, ${SECONDS_PER_TEST}s)"
+  "${PRICES_LOAD}" -addr "${pricing_grpc}" -symbols "${symbols}" \
+    -concurrency "${PRICES_CONCURRENCY}" -connections "${PRICES_CONNECTIONS}" \
+    -duration "${SECONDS_PER_TEST}s" | tee -a "${RESULTS}"
+  banner "GetPrices, 20 symbols, gRPC (loadclient, ${PRICES_CONCURRENCY} concurrent on ${PRICES_CONNECTIONS} connections, ${SECONDS_PER_TEST}s)"
   "${CT_RUN_DIR}/loadclient" grpcprices -addr "${pricing_grpc}" -symbols "${symbols}" \
-    -concurrency "${PRICES_CONCURRENCY}" -duration "${SECONDS_PER_TEST}s" | tee -a "${RESULTS}"
+    -concurrency "${PRICES_CONCURRENCY}" -connections "${PRICES_CONNECTIONS}" \
+    -duration "${SECONDS_PER_TEST}s" | tee -a "${RESULTS}"
   banner "GetPrices, 20 symbols, gRPC (ghz, ${GHZ_CONCURRENCY} concurrent, ${SECONDS_PER_TEST}s)"
   ensure_ghz
   symbols="$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split(",")))' "${symbols}")"
@@ -217,7 +230,7 @@ ct_stack_reset
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 } | tee -a "${RESULTS}"
 build_load_client
-build_optimised_pricing
+build_optimised
 ct_stack_start
 wait_for_prices
 
