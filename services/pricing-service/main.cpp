@@ -56,6 +56,9 @@ struct Config {
   common::DatabaseConfig database;
   std::chrono::seconds price_stale_after{60};
   std::chrono::seconds candle_flush_interval{5};
+  // How long GetCandles/GetAnalysis reuse the newest stored candles of a
+  // (pair, interval) before reading them again (0: always read).
+  std::chrono::seconds candle_cache{5};
   // One-minute candles are kept this long; roll-ups (5m..1d) much longer.
   int candle_retention_days = 30;
   int rollup_retention_days = 1095;
@@ -110,6 +113,8 @@ Config ReadConfig(bool needs_grpc_port) {
                                          seconds(1), seconds(86400));
   config.candle_flush_interval =
       env.Seconds("CANDLE_FLUSH_SECONDS", seconds(5), seconds(1), seconds(300));
+  config.candle_cache =
+      env.Seconds("CANDLE_CACHE_SECONDS", seconds(5), seconds(0), seconds(300));
   config.candle_retention_days = env.Int("CANDLE_RETENTION_DAYS", 30, 1, 3650);
   config.rollup_retention_days =
       env.Int("CANDLE_ROLLUP_RETENTION_DAYS", 1095, 1, 36500);
@@ -465,7 +470,8 @@ int Serve(const Config& config) {
   common::BlockingExecutor blocking(config.database.pool_size,
                                     kMaxQueuedDatabaseCalls);
   handler::PricingHandler service(market, prices, blocking, repository,
-                                  &recorder, streams);
+                                  &recorder, streams,
+                                  {.candle_cache_ttl = config.candle_cache});
 
   Feed feed(config, market.RequiredPairs(), assets, sink, market, recorder,
             repository);

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -31,7 +32,17 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
+// defaultGCPercent replaces Go's 100 unless GOGC is set. The sidecar's live
+// heap is a few MiB, so collecting only when it has grown fivefold costs
+// little memory, while a 1,000-candle answer allocates enough that at 100
+// the collector ran during most such requests and was their slowest part
+// (p99 through the ingress 12.5 ms at 100, 7 ms at 400).
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, config.ErrHelp) {
 		return
@@ -64,7 +75,7 @@ func newHandler(ctx context.Context, cfg config.Config, conn *grpc.ClientConn, l
 }
 
 func run(cfg config.Config, logger *slog.Logger) error {
-	conn, err := backend.Dial(cfg.GRPCBackend)
+	conn, err := backend.Dial(cfg.GRPCBackend, grpc.WithDefaultCallOptions(grpc.ForceCodecV2(gateway.BackendCodec())))
 	if err != nil {
 		return fmt.Errorf("backend %s: %w", cfg.GRPCBackend, err)
 	}

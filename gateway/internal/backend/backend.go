@@ -28,9 +28,10 @@ const (
 // Dial returns a client connection to target (host:port on the same host,
 // so plaintext). It does not wait for the backend: the connection is made in
 // the background and retried with backoff, and calls fail fast with
-// UNAVAILABLE (HTTP 503) until the backend is up.
-func Dial(target string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(target,
+// UNAVAILABLE (HTTP 503) until the backend is up. extra options come after
+// these (e.g. the gateway's codec).
+func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
+	options := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{
 			Time:                keepaliveTime,
@@ -42,7 +43,8 @@ func Dial(target string) (*grpc.ClientConn, error) {
 			grpc.MaxCallSendMsgSize(maxSendMessageBytes),
 		),
 		grpc.WithUnaryInterceptor(defaultDeadline),
-	)
+	}
+	conn, err := grpc.NewClient(target, append(options, extra...)...)
 	if err != nil {
 		return nil, err
 	}

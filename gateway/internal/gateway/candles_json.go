@@ -87,6 +87,12 @@ func appendCandlesJSON(b []byte, r *pricingv1.GetCandlesResponse) (_ []byte, ok 
 type jsonWriter struct {
 	out []byte
 	ok  bool
+	// The last date timestamp wrote, "YYYY-MM-DDT", and its day number
+	// since the epoch: candles of a response mostly share their day with
+	// the previous one, so the calendar arithmetic runs once per day.
+	dateDay   int64
+	date      []byte
+	dateValid bool
 }
 
 func (w *jsonWriter) raw(s string) { w.out = append(w.out, s...) }
@@ -140,23 +146,30 @@ func (w *jsonWriter) timestamp(t *timestamppb.Timestamp) {
 		w.ok = false
 		return
 	}
-	// time.Time does the calendar arithmetic; the digits are written here
-	// directly rather than through time.Format and string concatenation.
-	utc := time.Unix(seconds, 0).UTC()
-	year, month, day := utc.Date()
-	hour, minute, second := utc.Clock()
+	const secondsPerDay = 86400
+	day, second := seconds/secondsPerDay, int(seconds%secondsPerDay)
+	if second < 0 {
+		day, second = day-1, second+secondsPerDay
+	}
+	if !w.dateValid || day != w.dateDay {
+		// time.Time does the calendar arithmetic; the digits are written
+		// here directly rather than through time.Format.
+		year, month, dayOfMonth := time.Unix(day*secondsPerDay, 0).UTC().Date()
+		w.date = appendDigits(w.date[:0], year, 4)
+		w.date = append(w.date, '-')
+		w.date = appendDigits(w.date, int(month), 2)
+		w.date = append(w.date, '-')
+		w.date = appendDigits(w.date, dayOfMonth, 2)
+		w.date = append(w.date, 'T')
+		w.dateDay, w.dateValid = day, true
+	}
 	w.out = append(w.out, '"')
-	w.digits(year, 4)
-	w.out = append(w.out, '-')
-	w.digits(int(month), 2)
-	w.out = append(w.out, '-')
-	w.digits(day, 2)
-	w.out = append(w.out, 'T')
-	w.digits(hour, 2)
+	w.out = append(w.out, w.date...)
+	w.twoDigits(second / 3600)
 	w.out = append(w.out, ':')
-	w.digits(minute, 2)
+	w.twoDigits(second / 60 % 60)
 	w.out = append(w.out, ':')
-	w.digits(second, 2)
+	w.twoDigits(second % 60)
 	if nanos != 0 {
 		fraction, width := int(nanos), 9
 		for width > 3 && fraction%1000 == 0 {
@@ -170,11 +183,24 @@ func (w *jsonWriter) timestamp(t *timestamppb.Timestamp) {
 }
 
 // digits writes 0 <= v < 10^width zero-padded to width digits (width <= 9).
-func (w *jsonWriter) digits(v, width int) {
+func (w *jsonWriter) digits(v, width int) { w.out = appendDigits(w.out, v, width) }
+
+// twoDigitText holds "00" to "99", two bytes each.
+const twoDigitText = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" +
+	"60616263646566676869" + "70717273747576777879" + "80818283848586878889" +
+	"90919293949596979899"
+
+// twoDigits writes 0 <= v < 100 as two digits, for the time of day.
+func (w *jsonWriter) twoDigits(v int) { w.out = append(w.out, twoDigitText[2*v:2*v+2]...) }
+
+// appendDigits appends 0 <= v < 10^width zero-padded to width digits (width
+// <= 9).
+func appendDigits(b []byte, v, width int) []byte {
 	var buf [9]byte
 	for i := width - 1; i >= 0; i-- {
 		buf[i] = byte('0' + v%10)
 		v /= 10
 	}
-	w.out = append(w.out, buf[:width]...)
+	return append(b, buf[:width]...)
 }

@@ -44,7 +44,7 @@ func startBackend(t testing.TB, register func(*grpc.Server)) (string, *health.Se
 // the production default; only definitions with RefreshCookie use it.
 func startGateway(t testing.TB, definition service.Definition, address string) *httptest.Server {
 	t.Helper()
-	conn, err := backend.Dial(address)
+	conn, err := backend.Dial(address, grpc.WithDefaultCallOptions(grpc.ForceCodecV2(gateway.BackendCodec())))
 	if err != nil {
 		t.Fatal(err)
 	}

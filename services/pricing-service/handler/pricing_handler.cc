@@ -138,14 +138,16 @@ PricingHandler::PricingHandler(market::MarketState& market, PriceCache& prices,
                                common::BlockingExecutor& blocking,
                                storage::PricingRepository& repository,
                                const market::CandleRecorder* recorder,
-                               PriceStreamHub& streams)
+                               PriceStreamHub& streams,
+                               const PricingHandlerOptions& options)
     : market_(market),
       prices_(prices),
       responses_(market),
       blocking_(blocking),
       repository_(repository),
       recorder_(recorder),
-      streams_(streams) {}
+      streams_(streams),
+      candles_(options.candle_cache_ttl.count(), AppendCandleField) {}
 
 grpc::ServerUnaryReactor* PricingHandler::ListAssets(
     grpc::CallbackServerContext* context, const v1::ListAssetsRequest* request,
@@ -325,31 +327,84 @@ std::vector<Candle> PricingHandler::LoadOneMinute(
   return merged;
 }
 
-std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
-                                                Interval interval,
-                                                std::optional<int64_t> start_ms,
-                                                int64_t end_ms, int limit,
-                                                int64_t now_ms) {
-  const bool newest = !start_ms.has_value();
-  if (interval == Interval::k1m) {
-    return LoadOneMinute(pair, start_ms, end_ms, limit);
+size_t PricingHandler::CandleWindow::size() const {
+  return (stored == nullptr ? 0 : stored->candles.size() - first) + rest.size();
+}
+
+const Candle* PricingHandler::CandleWindow::LastStored() const {
+  if (stored != nullptr) {
+    return first < stored->candles.size() ? &stored->candles.back() : nullptr;
   }
-  std::vector<Candle> candles = repository_.QueryCandles(
-      pair, interval, start_ms.value_or(0), end_ms, limit, newest);
-  if (!newest && candles.size() == static_cast<size_t>(limit)) return candles;
+  return rest.empty() ? nullptr : &rest.back();
+}
+
+void PricingHandler::CandleWindow::KeepNewest(size_t limit) {
+  const size_t total = size();
+  if (total <= limit) return;
+  size_t drop = total - limit;
+  if (stored != nullptr) {
+    const size_t from_stored = std::min(drop, stored->candles.size() - first);
+    first += from_stored;
+    drop -= from_stored;
+  }
+  rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(drop));
+}
+
+std::vector<Candle> PricingHandler::CandleWindow::ToVector() && {
+  if (stored == nullptr) return std::move(rest);
+  std::vector<Candle> all;
+  all.reserve(size());
+  all.insert(all.end(),
+             stored->candles.begin() + static_cast<std::ptrdiff_t>(first),
+             stored->candles.end());
+  for (Candle& candle : rest) all.push_back(std::move(candle));
+  return all;
+}
+
+PricingHandler::CandleWindow PricingHandler::LoadCandles(
+    const std::string& pair, Interval interval, std::optional<int64_t> start_ms,
+    int64_t end_ms, int limit, int64_t now_ms) {
+  const bool newest = !start_ms.has_value();
+  CandleWindow window;
+  if (interval == Interval::k1m) {
+    // Not cached: stored one-minute candles are not followed by a tail
+    // computed from elsewhere, so a stale copy would miss the minutes the
+    // recorder persisted since.
+    window.rest = LoadOneMinute(pair, start_ms, end_ms, limit);
+    return window;
+  }
+  if (newest && end_ms >= now_ms && candles_.enabled()) {
+    // The newest kMaxCandleLimit stored candles before a moment at or
+    // before now; the last `limit` of them are what the query below would
+    // give as of that moment, and what was stored since is computed from
+    // one-minute candles by the tail (see candle_cache.h).
+    window.stored =
+        candles_.Get(pair, interval, now_ms, [&](int64_t snapshot_end_ms) {
+          return repository_.QueryCandles(pair, interval, 0, snapshot_end_ms,
+                                          kMaxCandleLimit, true);
+        });
+    const size_t count = window.stored->candles.size();
+    window.first = count - std::min(count, static_cast<size_t>(limit));
+  } else {
+    window.rest = repository_.QueryCandles(pair, interval, start_ms.value_or(0),
+                                           end_ms, limit, newest);
+    if (!newest && window.rest.size() == static_cast<size_t>(limit)) {
+      return window;
+    }
+  }
 
   // Buckets after the newest materialised one come from one-minute candles.
   const int64_t width = IntervalMillis(interval);
   int64_t tail_from;
-  if (!candles.empty()) {
-    tail_from = candles.back().close_time_ms();
+  if (const Candle* last = window.LastStored(); last != nullptr) {
+    tail_from = last->close_time_ms();
   } else if (start_ms.has_value()) {
     tail_from = AlignToInterval(*start_ms, interval);
   } else {
     tail_from = std::max<int64_t>(
         0, AlignToInterval(end_ms, interval) - int64_t{limit} * width);
   }
-  if (tail_from >= end_ms) return candles;
+  if (tail_from >= end_ms) return window;
   // A tail that fits the row cap is read forwards from its start; only a
   // longer one is read from its newest end (newest mode), where the cap
   // must cut the old side. Reading a short tail from the newest end would
@@ -370,7 +425,8 @@ std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
     common::LogWarn(
         "candle roll-up failed",
         {{"pair", pair}, {"error", std::string(rolled.status().message())}});
-    return candles;
+    if (newest) window.KeepNewest(static_cast<size_t>(limit));
+    return window;
   }
   // A window cut by the row cap may hold a partial bucket at its edge.
   if (truncated && !rolled->empty()) {
@@ -385,49 +441,83 @@ std::vector<Candle> PricingHandler::LoadCandles(const std::string& pair,
       continue;
     }
     if (start_ms.has_value() && candle.open_time_ms < *start_ms) continue;
-    candles.push_back(std::move(candle));
+    window.rest.push_back(std::move(candle));
   }
-  Trim(candles, static_cast<size_t>(limit), newest);
-  return candles;
+  if (newest) {
+    window.KeepNewest(static_cast<size_t>(limit));
+  } else {
+    Trim(window.rest, static_cast<size_t>(limit), false);
+  }
+  return window;
 }
 
 grpc::ServerUnaryReactor* PricingHandler::GetCandles(
-    grpc::CallbackServerContext* context, const v1::GetCandlesRequest* request,
-    v1::GetCandlesResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return common::FinishOnExecutor(
       blocking_, context, "GetCandles", [this, request, response] {
-        const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
-        const Interval interval = IntervalFromProto(request->interval());
-        if (request->limit() < 0 || request->limit() > kMaxCandleLimit) {
+        v1::GetCandlesRequest parsed;
+        ParseRawRequest(*request, &parsed);
+        const std::string symbol = NormaliseSymbol(parsed.symbol(), "symbol");
+        const Interval interval = IntervalFromProto(parsed.interval());
+        if (parsed.limit() < 0 || parsed.limit() > kMaxCandleLimit) {
           throw ValidationError(
               "limit",
               "must be between 1 and 1000 (0 means the default "
               "of 500)");
         }
         const int limit =
-            request->limit() == 0 ? kDefaultCandleLimit : request->limit();
+            parsed.limit() == 0 ? kDefaultCandleLimit : parsed.limit();
         std::optional<int64_t> start_ms;
-        if (request->has_start_time()) {
-          start_ms = TimestampMillis(request->start_time(), "start_time");
+        if (parsed.has_start_time()) {
+          start_ms = TimestampMillis(parsed.start_time(), "start_time");
         }
         const int64_t now_ms = common::WallClockMs();
         const int64_t end_ms =
-            request->has_end_time()
-                ? TimestampMillis(request->end_time(), "end_time")
+            parsed.has_end_time()
+                ? TimestampMillis(parsed.end_time(), "end_time")
                 : now_ms;
         if (start_ms.has_value() && *start_ms >= end_ms) {
           throw ValidationError("start_time", "must be before end_time");
         }
         const std::string pair = PairOf(symbol);
-        response->set_symbol(symbol);
-        response->set_quote("USD");
-        response->set_pair(pair);
-        response->set_derivation(v1::PRICE_DERIVATION_STABLECOIN);
-        response->set_interval(request->interval());
-        for (const Candle& candle :
-             LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms)) {
-          FillCandle(candle, response->add_candles());
+        CandleWindow window =
+            LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms);
+
+        // The response is the encoded fields before `candles`, then each
+        // candle as an element of `candles` (see AppendCandleField): the
+        // cached ones are sent from the snapshot's bytes without a copy.
+        v1::GetCandlesResponse head;
+        head.set_symbol(symbol);
+        head.set_quote("USD");
+        head.set_pair(pair);
+        head.set_derivation(v1::PRICE_DERIVATION_STABLECOIN);
+        head.set_interval(parsed.interval());
+        std::vector<grpc::Slice> slices;
+        slices.emplace_back(head.SerializeAsString());
+        if (window.stored != nullptr &&
+            window.first < window.stored->candles.size()) {
+          const std::string_view bytes =
+              window.stored->EncodedFrom(window.first);
+          // The slice holds a reference to the snapshot until gRPC has sent
+          // it.
+          auto* owner = new std::shared_ptr<const StoredCandles>(window.stored);
+          slices.emplace_back(
+              const_cast<char*>(bytes.data()), bytes.size(),
+              [](void* snapshot) {
+                delete static_cast<std::shared_ptr<const StoredCandles>*>(
+                    snapshot);
+              },
+              owner);
         }
+        if (!window.rest.empty()) {
+          std::string tail;
+          for (const Candle& candle : window.rest) {
+            AppendCandleField(candle, &tail);
+          }
+          slices.emplace_back(tail);
+        }
+        *response = grpc::ByteBuffer(slices.data(), slices.size());
       });
 }
 
@@ -453,8 +543,10 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         const Interval interval = IntervalFromProto(request->interval());
         const std::string pair = PairOf(symbol);
         const int64_t now_ms = common::WallClockMs();
-        std::vector<Candle> candles = LoadCandles(
-            pair, interval, std::nullopt, now_ms, kAnalysisCandles + 1, now_ms);
+        std::vector<Candle> candles =
+            LoadCandles(pair, interval, std::nullopt, now_ms,
+                        kAnalysisCandles + 1, now_ms)
+                .ToVector();
         std::erase_if(candles, [](const Candle& c) { return !c.closed; });
         Trim(candles, kAnalysisCandles, true);
         if (candles.empty()) {

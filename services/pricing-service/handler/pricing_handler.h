@@ -3,13 +3,15 @@
 //
 // GetPrices and StreamPrices use raw (ByteBuffer) messages and answer with
 // prices encoded once per change by the PriceCache, so the hot calls
-// neither render nor serialize per request. GetMarketSummary reads the
-// in-memory market on the gRPC thread. ListAssets, GetCandles and
+// neither render nor serialize per request. GetCandles is raw too: the
+// newest stored candles come encoded from the CandleCache. GetMarketSummary
+// reads the in-memory market on the gRPC thread. ListAssets, GetCandles and
 // GetAnalysis query PostgreSQL, so their bodies run on a BlockingExecutor
 // (threads of their own, as many as database connections).
 #ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 #define CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
 #include "services/common/blocking_executor.h"
 #include "services/pricing-service/domain/candles.h"
+#include "services/pricing-service/handler/candle_cache.h"
 #include "services/pricing-service/handler/price_cache.h"
 #include "services/pricing-service/handler/price_stream.h"
 #include "services/pricing-service/market/candle_recorder.h"
@@ -37,10 +40,22 @@ inline constexpr int kDefaultCandleLimit = 500;
 // Analysis uses up to this many of the most recent closed candles.
 inline constexpr int kAnalysisCandles = 500;
 
+static_assert(kAnalysisCandles + 1 <= kMaxCandleLimit,
+              "analysis reads its candles through the candle cache, which "
+              "keeps kMaxCandleLimit of them");
+
+struct PricingHandlerOptions {
+  // How long the newest stored candles of a (pair, interval) are reused by
+  // GetCandles and GetAnalysis (see candle_cache.h); zero turns the cache
+  // off.
+  std::chrono::milliseconds candle_cache_ttl{std::chrono::seconds(5)};
+};
+
 class PricingHandler final
     : public v1::PricingService::WithRawCallbackMethod_GetPrices<
           v1::PricingService::WithRawCallbackMethod_StreamPrices<
-              v1::PricingService::CallbackService>> {
+              v1::PricingService::WithRawCallbackMethod_GetCandles<
+                  v1::PricingService::CallbackService>>> {
  public:
   // `recorder` may be null (no live feed): candles then come from storage
   // only. Nothing is owned.
@@ -48,7 +63,8 @@ class PricingHandler final
                  common::BlockingExecutor& blocking,
                  storage::PricingRepository& repository,
                  const market::CandleRecorder* recorder,
-                 PriceStreamHub& streams);
+                 PriceStreamHub& streams,
+                 const PricingHandlerOptions& options = {});
 
   grpc::ServerUnaryReactor* ListAssets(
       grpc::CallbackServerContext* context,
@@ -64,10 +80,11 @@ class PricingHandler final
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPrices(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
-  grpc::ServerUnaryReactor* GetCandles(
-      grpc::CallbackServerContext* context,
-      const v1::GetCandlesRequest* request,
-      v1::GetCandlesResponse* response) override;
+  // Raw: `request` is an encoded GetCandlesRequest, `response` receives an
+  // encoded GetCandlesResponse.
+  grpc::ServerUnaryReactor* GetCandles(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetAnalysis(grpc::CallbackServerContext* context,
                                         const v1::GetAnalysisRequest* request,
                                         v1::Analysis* response) override;
@@ -98,14 +115,31 @@ class PricingHandler final
   // EURUSDT rate pair); NOT_FOUND for an untracked one.
   std::string PairOf(const std::string& symbol) const;
 
+  // The result of LoadCandles: stored->candles[first, end) (when `stored`
+  // is set, a cached snapshot), then `rest`.
+  struct CandleWindow {
+    std::shared_ptr<const StoredCandles> stored;
+    size_t first = 0;
+    std::vector<Candle> rest;
+
+    size_t size() const;
+    // The newest stored candle, or null when none is in the window.
+    const Candle* LastStored() const;
+    // Drops the oldest candles beyond `limit`.
+    void KeepNewest(size_t limit);
+    // Every candle of the window, in order.
+    std::vector<Candle> ToVector() &&;
+  };
+
   // Candles of `pair` in ascending open time: with `start_ms`, the first
   // `limit` opening in [start_ms, end_ms); without, the last `limit`
-  // opening before end_ms. Stored candles, roll-ups computed from stored
-  // one-minute candles for the recent buckets not materialised yet, and the
+  // opening before end_ms. Stored candles (of wider intervals in newest
+  // mode from the candle cache), roll-ups computed from stored one-minute
+  // candles for the recent buckets not materialised yet, and the
   // recorder's unpersisted and open candles.
-  std::vector<Candle> LoadCandles(const std::string& pair, Interval interval,
-                                  std::optional<int64_t> start_ms,
-                                  int64_t end_ms, int limit, int64_t now_ms);
+  CandleWindow LoadCandles(const std::string& pair, Interval interval,
+                           std::optional<int64_t> start_ms, int64_t end_ms,
+                           int limit, int64_t now_ms);
   std::vector<Candle> LoadOneMinute(const std::string& pair,
                                     std::optional<int64_t> start_ms,
                                     int64_t end_ms, int limit);
@@ -121,6 +155,7 @@ class PricingHandler final
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;
   PriceStreamHub& streams_;
+  CandleCache candles_;
 };
 
 }  // namespace cryptotracker::pricing::handler

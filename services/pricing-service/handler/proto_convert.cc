@@ -85,6 +85,23 @@ void FillCandle(const Candle& candle, v1::Candle* out) {
   out->set_closed(candle.closed);
 }
 
+void AppendCandleField(const Candle& candle, std::string* out) {
+  v1::Candle message;
+  FillCandle(candle, &message);
+  // Wire type 2 (length-delimited); tag and length as base-128 varints.
+  const auto append_varint = [out](uint64_t value) {
+    while (value >= 0x80) {
+      out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+      value >>= 7;
+    }
+    out->push_back(static_cast<char>(value));
+  };
+  append_varint((uint64_t{v1::GetCandlesResponse::kCandlesFieldNumber} << 3) |
+                2);
+  append_varint(message.ByteSizeLong());
+  message.AppendToString(out);
+}
+
 Interval IntervalFromProto(v1::Interval interval) {
   switch (interval) {
     case v1::INTERVAL_1M:

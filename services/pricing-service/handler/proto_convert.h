@@ -34,6 +34,10 @@ std::string DecimalText(const std::optional<Decimal>& value);
 
 void FillPrice(const market::QuotedPrice& price, v1::Price* out);
 void FillCandle(const Candle& candle, v1::Candle* out);
+// Appends `candle` encoded as one element of GetCandlesResponse.candles (tag,
+// length, Candle message): a GetCandlesResponse without candles followed by
+// such elements is the encoding of the response holding them.
+void AppendCandleField(const Candle& candle, std::string* out);
 
 // The domain interval of a contract interval; throws ValidationError
 // ("interval") for UNSPECIFIED and unknown values.

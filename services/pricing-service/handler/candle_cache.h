@@ -1,0 +1,108 @@
+// A short-lived copy of the newest stored candles per (pair, interval).
+//
+// Charts ask for the newest candles of a wider interval (e.g. 1,000 hourly
+// candles) again and again. Reading them from PostgreSQL and encoding them
+// cost the service more than everything else in the call, while the stored
+// (materialised) ones change only when the `rollup` job runs. So the newest
+// stored candles are read once, kept with their encoding for a few seconds,
+// and every call in between only adds what came after them.
+//
+// Why a stale snapshot is still a correct answer: PricingHandler::LoadCandles
+// computes every bucket after the newest stored candle it was given from the
+// one-minute candles (plus the recorder's live ones). A bucket materialised
+// after the snapshot was taken is therefore computed from the same minutes
+// the roll-up was computed from, giving the same candle. What a snapshot can
+// hold back for up to its TTL is a change to an already stored candle (a
+// repaired bucket recomputed by the rollup job, a partition dropped by
+// retention); that bounded delay is the price of the cache, and a TTL of 0
+// turns it off.
+//
+// The cache is thread-safe; snapshots are immutable and shared.
+#ifndef CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
+#define CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "services/pricing-service/domain/candles.h"
+#include "services/pricing-service/domain/interval.h"
+
+namespace cryptotracker::pricing::handler {
+
+// The newest stored candles of one (pair, interval) as read at one time.
+struct StoredCandles {
+  // Ascending open time; every one opened before `end_ms`.
+  std::vector<Candle> candles;
+  // The exclusive upper bound of open times they were read with (the wall
+  // clock at the time).
+  int64_t end_ms = 0;
+  // Each candle as encoded by the cache's encoder, concatenated: candle i is
+  // encoded[offsets[i], offsets[i + 1]); offsets has candles.size() + 1
+  // entries.
+  std::string encoded;
+  std::vector<size_t> offsets;
+
+  // The encoding of candles[first, candles.size()).
+  std::string_view EncodedFrom(size_t first) const {
+    return std::string_view(encoded).substr(offsets[first]);
+  }
+};
+
+class CandleCache {
+ public:
+  // Reads the newest stored candles opening before `end_ms`, ascending.
+  using Loader = std::function<std::vector<Candle>(int64_t end_ms)>;
+  // Appends the encoding of one candle to `out`.
+  using Encoder = std::function<void(const Candle& candle, std::string* out)>;
+
+  // Snapshots are reused for `ttl_ms` (0 or less: never, see enabled()).
+  CandleCache(int64_t ttl_ms, Encoder encoder);
+  CandleCache(const CandleCache&) = delete;
+  CandleCache& operator=(const CandleCache&) = delete;
+
+  bool enabled() const { return ttl_ms_ > 0; }
+
+  // The snapshot of (pair, interval): a kept one read less than the TTL
+  // before `now_ms`, else a new one from `load(now_ms)` (called without the
+  // lock held; a loader's exception propagates and nothing is kept). While
+  // one caller reloads an expired snapshot, others are served the expired
+  // one instead of querying too (a stale snapshot is still correct, see
+  // above). Never null; with the cache disabled, always a new snapshot.
+  // So the result always satisfies end_ms <= now_ms.
+  std::shared_ptr<const StoredCandles> Get(const std::string& pair,
+                                           Interval interval, int64_t now_ms,
+                                           const Loader& load);
+
+  // Entries currently kept (expired ones are dropped as new ones arrive).
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const StoredCandles> snapshot;
+    // Whether a caller is reading a replacement right now.
+    bool loading = false;
+  };
+  using Key = std::pair<std::string, Interval>;
+
+  bool Fresh(const StoredCandles& snapshot, int64_t now_ms) const;
+  std::shared_ptr<const StoredCandles> Build(std::vector<Candle> candles,
+                                             int64_t end_ms) const;
+
+  const int64_t ttl_ms_;
+  const Encoder encoder_;
+  mutable std::mutex mu_;
+  absl::flat_hash_map<Key, Entry> entries_;
+};
+
+}  // namespace cryptotracker::pricing::handler
+
+#endif  // CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
