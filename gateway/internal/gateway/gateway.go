@@ -76,6 +76,13 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	// The service's declared extras wrap the generated routes, innermost
 	// first; none of them applies unless its option is set.
 	var api http.Handler = apiMux
+	if len(features.SharedStreams) > 0 {
+		routes, err := newSharedStreamRoutes(ctx, features.SharedStreams, opts.Backend, marshaler, errs, logger)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: service %q: %w", opts.Service.Name, err)
+		}
+		api = withSharedStreams(routes, api)
+	}
 	if features.RefreshCookie {
 		api = withRefreshCookie(opts.RefreshCookiePath, api)
 	}

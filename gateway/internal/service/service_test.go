@@ -108,3 +108,71 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedStreamsValidate(t *testing.T) {
+	good := service.SharedStream{
+		Path:          "/api/v1/prices/stream",
+		Method:        "/cryptotracker.pricing.v1.PricingService/StreamPrices",
+		ConflationKey: "price.symbol",
+	}
+	if err := (service.Options{SharedStreams: []service.SharedStream{good}}).Validate(); err != nil {
+		t.Errorf("valid shared stream refused: %v", err)
+	}
+	method, key, err := good.Describe()
+	if err != nil || method.FullName() != "cryptotracker.pricing.v1.PricingService.StreamPrices" || len(key) != 2 {
+		t.Errorf("describe: %v %v %v", method, key, err)
+	}
+	change := func(edit func(*service.SharedStream)) []service.SharedStream {
+		changed := good
+		edit(&changed)
+		return []service.SharedStream{changed}
+	}
+	for name, streams := range map[string][]service.SharedStream{
+		"relative path":      change(func(s *service.SharedStream) { s.Path = "api/v1/prices/stream" }),
+		"path parameter":     change(func(s *service.SharedStream) { s.Path = "/api/v1/{symbol}/stream" }),
+		"declared twice":     {good, good},
+		"method without /":   change(func(s *service.SharedStream) { s.Method = "cryptotracker.pricing.v1.PricingService/StreamPrices" }),
+		"unknown service":    change(func(s *service.SharedStream) { s.Method = "/cryptotracker.pricing.v1.Nope/StreamPrices" }),
+		"unknown method":     change(func(s *service.SharedStream) { s.Method = "/cryptotracker.pricing.v1.PricingService/Nope" }),
+		"unary method":       change(func(s *service.SharedStream) { s.Method = "/cryptotracker.pricing.v1.PricingService/GetPrices" }),
+		"no key":             change(func(s *service.SharedStream) { s.ConflationKey = "" }),
+		"unknown key field":  change(func(s *service.SharedStream) { s.ConflationKey = "price.nope" }),
+		"key not a string":   change(func(s *service.SharedStream) { s.ConflationKey = "price.stale" }),
+		"key is a message":   change(func(s *service.SharedStream) { s.ConflationKey = "price" }),
+		"key through scalar": change(func(s *service.SharedStream) { s.ConflationKey = "price.symbol.x" }),
+	} {
+		if err := (service.Options{SharedStreams: streams}).Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// A shared stream must be a GET route of its service's generated routes,
+// or it would serve a path the contract does not have.
+func TestDeclaredSharedStreamsAreGeneratedGETRoutes(t *testing.T) {
+	for name, options := range service.Declared {
+		definition, _ := service.Find(services.All, name)
+		var document struct {
+			Paths map[string]map[string]struct {
+				OperationID string `json:"operationId"`
+			} `json:"paths"`
+		}
+		if err := json.Unmarshal(definition.OpenAPI, &document); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, stream := range options.SharedStreams {
+			method, _, err := stream.Describe()
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			want := string(method.Parent().Name()) + "_" + string(method.Name())
+			if got := document.Paths[stream.Path]["get"].OperationID; got != want {
+				t.Errorf("%s: GET %s is operation %q in the OpenAPI document, want %q", name, stream.Path, got, want)
+			}
+		}
+	}
+	if pricing, _ := service.Find(services.All, "pricing"); len(pricing.Options.SharedStreams) != 1 {
+		t.Errorf("pricing shared streams: %+v", pricing.Options.SharedStreams)
+	}
+}

@@ -5,7 +5,8 @@
 //	    N concurrent subscribers of the NDJSON price stream
 //	    (/api/v1/prices/stream); reports lines received and the
 //	    tick-to-client latency: arrival time minus the price's updateTime,
-//	    the exchange time of the trade (simulator and client share a clock).
+//	    the exchange time of the trade (simulator and client share a clock),
+//	    for every line and for price moves (as grpcstream).
 //	    Also samples the server's resident memory (-pid) over the run.
 //
 //	loadclient grpcstream -addr HOST:PORT -subscribers N -duration D
@@ -23,6 +24,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -72,15 +74,107 @@ func newTransport(connections int) *http.Transport {
 
 // ---- stream mode ---------------------------------------------------------
 
-type streamLine struct {
-	Result struct {
-		Price *struct {
-			Symbol     string `json:"symbol"`
-			UpdateTime string `json:"updateTime"`
-		} `json:"price"`
-	} `json:"result"`
+// ndjsonEvent is what the benchmark needs of one NDJSON line.
+type ndjsonEvent struct {
+	heartbeat  bool
+	symbol     []byte // aliases the line
+	lastPrice  []byte // aliases the line
+	updateTime time.Time
 }
 
+var (
+	pricePrefix     = []byte(`{"result":{"price":{`)
+	heartbeatPrefix = []byte(`{"result":{"heartbeat":`)
+	symbolKey       = []byte(`"symbol":"`)
+	lastPriceKey    = []byte(`"lastPrice":"`)
+	updateTimeKey   = []byte(`"updateTime":"`)
+)
+
+// readNDJSONEvent picks the three fields the benchmark needs out of a line
+// without decoding it: a full encoding/json decode of 20,000 lines a second
+// would take much of the CPU the sidecar under test needs. The gateway
+// writes compact protojson with these keys once per price, and symbols,
+// decimals and RFC 3339 times need no escapes, so the value of each key is
+// the text up to the next quote. checkNDJSONEvent verifies that on a
+// sample.
+func readNDJSONEvent(line []byte) (ndjsonEvent, error) {
+	var event ndjsonEvent
+	if bytes.HasPrefix(line, heartbeatPrefix) {
+		event.heartbeat = true
+		return event, nil
+	}
+	if !bytes.HasPrefix(line, pricePrefix) {
+		return event, fmt.Errorf("line is neither a price nor a heartbeat: %.200s", line)
+	}
+	var stamp []byte
+	for _, field := range []struct {
+		key   []byte
+		value *[]byte
+	}{{symbolKey, &event.symbol}, {lastPriceKey, &event.lastPrice}, {updateTimeKey, &stamp}} {
+		start := bytes.Index(line, field.key)
+		if start < 0 {
+			return event, fmt.Errorf("price line without %s: %.200s", field.key, line)
+		}
+		value := line[start+len(field.key):]
+		end := bytes.IndexByte(value, '"')
+		if end < 0 || bytes.IndexByte(value[:end], '\\') >= 0 {
+			return event, fmt.Errorf("unexpected value of %s: %.200s", field.key, line)
+		}
+		*field.value = value[:end]
+	}
+	updated, err := time.Parse(time.RFC3339Nano, string(stamp))
+	if err != nil {
+		return event, err
+	}
+	event.updateTime = updated
+	return event, nil
+}
+
+// checkNDJSONEvent decodes line in full and compares it with event.
+func checkNDJSONEvent(line []byte, event ndjsonEvent) error {
+	var parsed struct {
+		Result struct {
+			Price *struct {
+				Symbol     string `json:"symbol"`
+				Quote      string `json:"quote"`
+				LastPrice  string `json:"lastPrice"`
+				UpdateTime string `json:"updateTime"`
+			} `json:"price"`
+			Heartbeat *json.RawMessage `json:"heartbeat"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(line, &parsed); err != nil {
+		return err
+	}
+	if event.heartbeat {
+		if parsed.Result.Heartbeat == nil {
+			return fmt.Errorf("heartbeat read from the line is not one: %.200s", line)
+		}
+		return nil
+	}
+	price := parsed.Result.Price
+	if price == nil {
+		return fmt.Errorf("price read from a line without one: %.200s", line)
+	}
+	updated, err := time.Parse(time.RFC3339Nano, price.UpdateTime)
+	if err != nil {
+		return err
+	}
+	if price.Symbol != string(event.symbol) || price.LastPrice != string(event.lastPrice) ||
+		!updated.Equal(event.updateTime) {
+		return fmt.Errorf("fields read %q %q %v disagree with the decoded line %.200s",
+			event.symbol, event.lastPrice, event.updateTime, line)
+	}
+	if price.LastPrice == "" || price.Quote != "USD" {
+		return fmt.Errorf("implausible price: %.200s", line)
+	}
+	return nil
+}
+
+// runStream opens N NDJSON subscriptions of every symbol and measures the
+// tick-to-client latency like runGRPCStream: for every price line and,
+// apart, for the lines whose last price differs from the one the stream
+// sent before for that symbol (moves).
 func runStream(args []string) error {
 	flags := flag.NewFlagSet("stream", flag.ExitOnError)
 	url := flags.String("url", "", "stream URL, e.g. http://127.0.0.1:16002/api/v1/prices/stream")
@@ -96,13 +190,19 @@ func runStream(args []string) error {
 
 	var (
 		latencies latencyRecorder
+		moves     latencyRecorder
 		lines     atomic.Int64
 		failures  atomic.Int64
+		firstErr  atomic.Value
 		measuring atomic.Bool
 		connected = newConnectGate(*subscribers)
 		done      = make(chan struct{})
 		finished  sync.WaitGroup
 	)
+	fail := func(err error) {
+		failures.Add(1)
+		firstErr.CompareAndSwap(nil, err.Error())
+	}
 	for i := 0; i < *subscribers; i++ {
 		finished.Add(1)
 		go func() {
@@ -111,51 +211,88 @@ func runStream(args []string) error {
 			defer markConnected()
 			response, err := client.Get(*url)
 			if err != nil {
-				failures.Add(1)
+				fail(err)
 				return
 			}
 			defer response.Body.Close()
 			if response.StatusCode != http.StatusOK {
-				failures.Add(1)
+				fail(fmt.Errorf("HTTP %d", response.StatusCode))
 				return
 			}
 			markConnected()
-			go func() { <-done; response.Body.Close() }()
-			reader := bufio.NewReaderSize(response.Body, 64*1024)
+			ended := make(chan struct{})
+			defer close(ended)
+			go func() {
+				select {
+				case <-done:
+				case <-ended:
+				}
+				response.Body.Close()
+			}()
+			reader := bufio.NewReaderSize(response.Body, 256*1024)
 			local := make([]time.Duration, 0, 4096)
-			for {
-				line, err := reader.ReadBytes('\n')
+			localMoves := make([]time.Duration, 0, 4096)
+			lastPrice := map[string]string{}
+			for received := 0; ; received++ {
+				// ReadSlice does not copy; a line longer than the buffer
+				// is a broken stream.
+				line, err := reader.ReadSlice('\n')
 				if err != nil {
+					select {
+					case <-done: // only the end of the run may end a stream
+					default:
+						fail(fmt.Errorf("stream ended after %d lines: %w", received, err))
+					}
 					break
 				}
 				arrived := time.Now()
+				event, err := readNDJSONEvent(line)
+				if err == nil && received%64 == 0 {
+					err = checkNDJSONEvent(line, event)
+				}
+				if err != nil {
+					fail(err)
+					break
+				}
+				if event.heartbeat {
+					continue
+				}
+				previous, seen := lastPrice[string(event.symbol)]
+				moved := seen && previous != string(event.lastPrice)
+				if !seen || moved {
+					lastPrice[string(event.symbol)] = string(event.lastPrice)
+				}
 				if !measuring.Load() {
 					continue
 				}
-				var parsed streamLine
-				if json.Unmarshal(line, &parsed) != nil || parsed.Result.Price == nil {
-					continue
-				}
-				updated, err := time.Parse(time.RFC3339Nano, parsed.Result.Price.UpdateTime)
-				if err != nil {
-					continue
-				}
 				lines.Add(1)
-				local = append(local, arrived.Sub(updated))
+				latency := arrived.Sub(event.updateTime)
+				local = append(local, latency)
+				if moved {
+					localMoves = append(localMoves, latency)
+				}
 			}
 			latencies.merge(local)
+			moves.merge(localMoves)
 		}()
 	}
 	connectTime := connected.wait()
 	fmt.Printf("stream: %d subscribers connected in %v (%d failed)\n", *subscribers,
 		connectTime.Round(time.Millisecond), failures.Load())
+	if first := firstErr.Load(); first != nil {
+		fmt.Printf("stream: first error: %v\n", first)
+	}
 	elapsed, memory := measure(&measuring, *warmup, *duration, *pid)
 	close(done)
 	finished.Wait()
 	fmt.Printf("stream: %d price lines in %v (%.0f lines/s across all subscribers)\n",
 		lines.Load(), elapsed.Round(time.Millisecond), float64(lines.Load())/elapsed.Seconds())
 	fmt.Printf("stream: tick-to-client latency %v\n", latencies.summary())
+	fmt.Printf("stream: tick-to-client latency, price moves %v\n", moves.summary())
 	memory.print("stream")
+	if failed := failures.Load(); failed > 0 {
+		return fmt.Errorf("%d subscribers failed (first: %v)", failed, firstErr.Load())
+	}
 	return nil
 }
 
