@@ -89,6 +89,11 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	if len(features.QueryAliases) > 0 {
 		api = withQueryAliases(features.QueryAliases, api)
 	}
+	// Outside the value aliases, so that a renamed parameter's values are
+	// rewritten too.
+	if len(features.ParameterAliases) > 0 {
+		api = withParameterAliases(features.ParameterAliases, errs, api)
+	}
 
 	root := http.NewServeMux()
 	root.Handle("/healthz", readOnly(errs, healthHandler(healthpb.NewHealthClient(opts.Backend))))

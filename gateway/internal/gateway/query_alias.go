@@ -2,8 +2,56 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
+
+// withParameterAliases renames query parameters given under an accepted
+// other name (alias -> contract name, from service.Options.ParameterAliases)
+// before the request reaches the generated routes, which would silently
+// ignore an unknown name. Both names of one parameter are a 400.
+func withParameterAliases(aliases map[string]string, errs *errorWriter, next http.Handler) http.Handler {
+	markers := make([]string, 0, len(aliases))
+	for alias := range aliases {
+		markers = append(markers, alias+"=")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !containsAny(r.URL.RawQuery, markers) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			// Left to the generated route, which answers it as before.
+			next.ServeHTTP(w, r)
+			return
+		}
+		changed := false
+		for alias, target := range aliases {
+			values, found := query[alias]
+			if !found {
+				continue
+			}
+			if _, both := query[target]; both {
+				errs.handleError(r.Context(), nil, nil, w, r, status.Errorf(codes.InvalidArgument,
+					"%s: given both as %q and as %q; use one", target, alias, target))
+				return
+			}
+			query[target] = values
+			delete(query, alias)
+			changed = true
+		}
+		if changed {
+			clone := r.Clone(r.Context())
+			clone.URL.RawQuery = query.Encode()
+			r = clone
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // withQueryAliases rewrites query values found in aliases (parameter name ->
 // alias -> contract value, from service.Options.QueryAliases) before the

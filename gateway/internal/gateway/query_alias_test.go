@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
@@ -56,5 +59,40 @@ func TestQueryAliasesCoverEveryDeclaredParameterAndRepeats(t *testing.T) {
 	handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, untouched, nil))
 	if rawQuery != "other=b&side%3Db" {
 		t.Errorf("unaliased query rewritten to %q", rawQuery)
+	}
+}
+
+func TestPricingParameterAliasesRenameStartAndEnd(t *testing.T) {
+	errs := &errorWriter{marshaler: newJSONMarshaler(), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var rawQuery string
+	reached := false
+	handler := withParameterAliases(service.Declared["pricing"].ParameterAliases, errs,
+		http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			reached = true
+			rawQuery = r.URL.RawQuery
+		}))
+
+	handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet,
+		"/api/v1/assets/BTC/candles?interval=1h&start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z", nil))
+	if want := "end_time=2025-01-02T00%3A00%3A00Z&interval=1h&start_time=2025-01-01T00%3A00%3A00Z"; rawQuery != want {
+		t.Errorf("renamed to %q, want %q", rawQuery, want)
+	}
+
+	// The contract's own names and other queries pass byte for byte.
+	for _, query := range []string{"interval=1h&start_time=2025-01-01T00%3A00%3A00Z", "restart=1", ""} {
+		rawQuery = "unset"
+		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x?"+query, nil))
+		if rawQuery != query {
+			t.Errorf("%q rewritten to %q", query, rawQuery)
+		}
+	}
+
+	// Both names of one parameter: refused, naming it.
+	reached = false
+	recorder := httptest.NewRecorder()
+	handler.ServeHTTP(recorder, httptest.NewRequest(http.MethodGet,
+		"/api/v1/assets/BTC/candles?start=2025-01-01T00:00:00Z&start_time=2025-01-02T00:00:00Z", nil))
+	if reached || recorder.Code != http.StatusBadRequest || !strings.Contains(recorder.Body.String(), "start_time") {
+		t.Errorf("both names: reached %v, %d %s", reached, recorder.Code, recorder.Body.String())
 	}
 }

@@ -25,6 +25,12 @@ type Options struct {
 	// is how a shorter spelling (1h) is accepted too. Matching is exact and
 	// case-sensitive; other values pass through untouched.
 	QueryAliases map[string]map[string]string
+	// ParameterAliases accepts other names for query parameters: accepted
+	// name -> the name the contract uses (grpc-gateway takes a field's
+	// proto or JSON name only). A request giving both names of one
+	// parameter is refused (400) rather than resolved by a rule the caller
+	// cannot see.
+	ParameterAliases map[string]string
 	// SharedStreams are server-streaming routes whose HTTP subscribers share
 	// upstream calls (internal/gateway/shared_stream.go): subscribers with
 	// the same request get the lines of one gRPC stream, encoded once, and
@@ -120,6 +126,15 @@ func (o Options) Validate() error {
 			}
 		}
 	}
+	for _, alias := range sortedKeys(o.ParameterAliases) {
+		target := o.ParameterAliases[alias]
+		if alias == "" || target == "" || alias == target {
+			return fmt.Errorf("parameter aliases: %q -> %q is not an alias", alias, target)
+		}
+		if _, chained := o.ParameterAliases[target]; chained {
+			return fmt.Errorf("parameter aliases: %q -> %q names another alias", alias, target)
+		}
+	}
 	paths := map[string]bool{}
 	for _, stream := range o.SharedStreams {
 		if !strings.HasPrefix(stream.Path, "/") || strings.ContainsAny(stream.Path, "{}*:?#") {
@@ -165,6 +180,8 @@ var Declared = map[string]Options{
 				"1d":  "INTERVAL_1D",
 			},
 		},
+		// The candle range as the API is usually written (?start=&end=).
+		ParameterAliases: map[string]string{"start": "start_time", "end": "end_time"},
 		// StreamPrices is public and its messages depend only on the
 		// request (symbols, quote), never on the caller, so subscribers
 		// asking the same can share one upstream call. Prices conflate per

@@ -107,6 +107,19 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	if err := (service.Options{ParameterAliases: map[string]string{"start": "start_time"}}).Validate(); err != nil {
+		t.Errorf("valid parameter alias refused: %v", err)
+	}
+	for name, aliases := range map[string]map[string]string{
+		"empty alias":  {"": "start_time"},
+		"empty target": {"start": ""},
+		"self alias":   {"start": "start"},
+		"chained":      {"from": "start", "start": "start_time"},
+	} {
+		if err := (service.Options{ParameterAliases: aliases}).Validate(); err == nil {
+			t.Errorf("parameter aliases, %s: accepted", name)
+		}
+	}
 }
 
 func TestSharedStreamsValidate(t *testing.T) {

@@ -383,6 +383,26 @@ def pricing_short_interval_names(ctx):
                  mentions=["interval"])
 
 
+@case("pricing: start and end work like start_time and end_time")
+def pricing_start_end_names(ctx):
+    require_pricing(ctx)
+    start = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0) \
+        - datetime.timedelta(hours=6)
+    stamp = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Closed hours of the start-up backfill, the same in both answers.
+    short = wait_for("three backfilled hours", lambda: (lambda body: body if len(body.get("candles", [])) == 3
+                     else None)(get_json(ctx, f"{API}/assets/BTC/candles?interval=1h&start={stamp}&limit=3")))
+    long = get_json(ctx, f"{API}/assets/BTC/candles?interval=1h&start_time={stamp}&limit=3")
+    expect(short == long, f"start and start_time differ: {short} vs {long}")
+    expect(short["candles"][0]["openTime"] >= stamp, f"a candle before start {stamp}: {short['candles'][0]}")
+    base = f"{API}/assets/BTC/candles?interval=1h"
+    expect_error(ctx.http.get(f"{base}&start=2025-01-02T00:00:00Z&end=2025-01-01T00:00:00Z"), 400,
+                 GRPC_INVALID_ARGUMENT, mentions=["start_time"])
+    expect_error(ctx.http.get(f"{base}&start=yesterday"), 400, GRPC_INVALID_ARGUMENT, mentions=["start_time"])
+    expect_error(ctx.http.get(f"{base}&start={stamp}&start_time={stamp}"), 400, GRPC_INVALID_ARGUMENT,
+                 mentions=["start_time"])
+
+
 @case("pricing: an unknown quote or interval is a 400")
 def pricing_unknown_quote_interval(ctx):
     require_pricing(ctx)
