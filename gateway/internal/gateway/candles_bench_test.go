@@ -108,3 +108,7 @@ func BenchmarkJSONCompact(b *testing.B) {
 // RealisticCandles lets the handler tests of package gateway_test serve the
 // same response as the benchmarks here.
 var RealisticCandles = realisticCandles
+
+// ProtojsonCompact lets them compare with what the gateway wrote before its
+// fast encoder (protojsonCompact).
+var ProtojsonCompact = protojsonCompact

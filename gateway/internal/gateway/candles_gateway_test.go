@@ -1,16 +1,13 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
@@ -65,19 +62,11 @@ func TestCandlesBodyEqualsProtojson(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fake := &fakePricingService{response: response}
 			baseURL := startPricingGateway(t, fake)
-			reply, err := http.Get(baseURL + candlesPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer reply.Body.Close()
-			body, err := io.ReadAll(reply.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			reply, body := fetch(t, baseURL+candlesPath)
 			if reply.StatusCode != http.StatusOK || reply.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("got %d %q: %.200s", reply.StatusCode, reply.Header.Get("Content-Type"), body)
 			}
-			if want := compactProtojson(t, response); !bytes.Equal(body, want) {
+			if want := gateway.ProtojsonCompact(t, response); body != string(want) {
 				t.Errorf("body differs from protojson:\n got %.300s\nwant %.300s", body, want)
 			}
 			fake.mu.Lock()
@@ -87,19 +76,6 @@ func TestCandlesBodyEqualsProtojson(t *testing.T) {
 			}
 		})
 	}
-}
-
-func compactProtojson(t testing.TB, message proto.Message) []byte {
-	t.Helper()
-	data, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(message)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var compacted bytes.Buffer
-	if err := json.Compact(&compacted, data); err != nil {
-		t.Fatal(err)
-	}
-	return compacted.Bytes()
 }
 
 // BenchmarkCandlesThroughGateway is one GET of 1,000 candles through the

@@ -86,13 +86,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	if features.RefreshCookie {
 		api = withRefreshCookie(opts.RefreshCookiePath, api)
 	}
-	if len(features.QueryAliases) > 0 {
-		api = withQueryAliases(features.QueryAliases, api)
-	}
-	// Outside the value aliases, so that a renamed parameter's values are
-	// rewritten too.
-	if len(features.ParameterAliases) > 0 {
-		api = withParameterAliases(features.ParameterAliases, errs, api)
+	if len(features.ParameterAliases) > 0 || len(features.QueryAliases) > 0 {
+		api = withQueryAliases(features.ParameterAliases, features.QueryAliases, errs, api)
 	}
 
 	root := http.NewServeMux()

@@ -9,14 +9,24 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// withParameterAliases renames query parameters given under an accepted
-// other name (alias -> contract name, from service.Options.ParameterAliases)
-// before the request reaches the generated routes, which would silently
-// ignore an unknown name. Both names of one parameter are a 400.
-func withParameterAliases(aliases map[string]string, errs *errorWriter, next http.Handler) http.Handler {
-	markers := make([]string, 0, len(aliases))
-	for alias := range aliases {
+// withQueryAliases rewrites the query before the request reaches the
+// generated routes, for a service's ParameterAliases and QueryAliases:
+//   - names: accepted parameter name -> the contract's name. The generated
+//     routes would silently ignore an unknown name; both names of one
+//     parameter are a 400.
+//   - values: parameter name -> accepted value -> the contract's value,
+//     after the renaming. Unknown values are left alone so that the service
+//     names them in its INVALID_ARGUMENT answer.
+func withQueryAliases(names map[string]string, values map[string]map[string]string, errs *errorWriter,
+	next http.Handler) http.Handler {
+	// Cheap pre-check on the raw query: most requests carry none of the
+	// parameters and skip the parse below.
+	markers := make([]string, 0, len(names)+len(values))
+	for alias := range names {
 		markers = append(markers, alias+"=")
+	}
+	for parameter := range values {
+		markers = append(markers, parameter+"=")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !containsAny(r.URL.RawQuery, markers) {
@@ -30,8 +40,8 @@ func withParameterAliases(aliases map[string]string, errs *errorWriter, next htt
 			return
 		}
 		changed := false
-		for alias, target := range aliases {
-			values, found := query[alias]
+		for alias, target := range names {
+			given, found := query[alias]
 			if !found {
 				continue
 			}
@@ -40,38 +50,11 @@ func withParameterAliases(aliases map[string]string, errs *errorWriter, next htt
 					"%s: given both as %q and as %q; use one", target, alias, target))
 				return
 			}
-			query[target] = values
+			query[target] = given
 			delete(query, alias)
 			changed = true
 		}
-		if changed {
-			clone := r.Clone(r.Context())
-			clone.URL.RawQuery = query.Encode()
-			r = clone
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// withQueryAliases rewrites query values found in aliases (parameter name ->
-// alias -> contract value, from service.Options.QueryAliases) before the
-// request reaches the generated routes. Unknown values are left alone so
-// that the service names them in its INVALID_ARGUMENT answer.
-func withQueryAliases(aliases map[string]map[string]string, next http.Handler) http.Handler {
-	// Cheap pre-check on the raw query: most requests carry none of the
-	// parameters and skip the parse below.
-	markers := make([]string, 0, len(aliases))
-	for parameter := range aliases {
-		markers = append(markers, parameter+"=")
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !containsAny(r.URL.RawQuery, markers) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		query := r.URL.Query()
-		changed := false
-		for parameter, byAlias := range aliases {
+		for parameter, byAlias := range values {
 			for i, value := range query[parameter] {
 				if target, found := byAlias[value]; found {
 					query[parameter][i] = target

@@ -24,7 +24,7 @@ func TestPricingIntervalAliasesRewriteShortNamesOnly(t *testing.T) {
 	for target, want := range cases {
 		var got string
 		var limit string
-		handler := withQueryAliases(aliases, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		handler := withQueryAliases(nil, aliases, nil, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			got = r.URL.Query().Get("interval")
 			limit = r.URL.Query().Get("limit")
 		}))
@@ -44,7 +44,7 @@ func TestQueryAliasesCoverEveryDeclaredParameterAndRepeats(t *testing.T) {
 		"state": {"on": "STATE_ACTIVE"},
 	}
 	var rawQuery string
-	handler := withQueryAliases(aliases, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+	handler := withQueryAliases(nil, aliases, nil, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		rawQuery = r.URL.RawQuery
 	}))
 	handler.ServeHTTP(httptest.NewRecorder(),
@@ -66,7 +66,7 @@ func TestPricingParameterAliasesRenameStartAndEnd(t *testing.T) {
 	errs := &errorWriter{marshaler: newJSONMarshaler(), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	var rawQuery string
 	reached := false
-	handler := withParameterAliases(service.Declared["pricing"].ParameterAliases, errs,
+	handler := withQueryAliases(service.Declared["pricing"].ParameterAliases, nil, errs,
 		http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			reached = true
 			rawQuery = r.URL.RawQuery

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,20 +24,6 @@ func tickerDefinition(name string, options service.Options) service.Definition {
 		OpenAPI: []byte("{}"), Options: options}
 }
 
-func getBody(t *testing.T, url string) (int, string) {
-	t.Helper()
-	reply, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reply.Body.Close()
-	body, err := io.ReadAll(reply.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply.StatusCode, string(body)
-}
-
 func TestQueryAliasesApplyToAnyServiceThatDeclaresThem(t *testing.T) {
 	address, _ := startBackend(t, func(s *grpc.Server) {
 		gatewaytestv1.RegisterTickerServiceServer(s, &fakeTicker{proceed: make(chan struct{})})
@@ -49,11 +34,11 @@ func TestQueryAliasesApplyToAnyServiceThatDeclaresThem(t *testing.T) {
 		QueryAliases: map[string]map[string]string{"count": {"one": "1"}},
 	}), address)
 
-	if status, body := getBody(t, plain.URL+"/api/v1/ticks/stream?count=one"); status != http.StatusBadRequest {
-		t.Errorf("without the option: %d %s", status, body)
+	if reply, body := fetch(t, plain.URL+"/api/v1/ticks/stream?count=one"); reply.StatusCode != http.StatusBadRequest {
+		t.Errorf("without the option: %d %s", reply.StatusCode, body)
 	}
-	status, body := getBody(t, aliased.URL+"/api/v1/ticks/stream?count=one")
-	if status != http.StatusOK || strings.Count(body, `"result"`) != 1 {
+	reply, body := fetch(t, aliased.URL+"/api/v1/ticks/stream?count=one")
+	if status := reply.StatusCode; status != http.StatusOK || strings.Count(body, `"result"`) != 1 {
 		t.Errorf("with the option: %d %s", status, body)
 	}
 }

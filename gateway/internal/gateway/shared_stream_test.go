@@ -313,7 +313,8 @@ func allAtLeast(latest map[string]int, sequence int) bool {
 func TestSharedStreamErrorBeforeFirstMessageIsTheSameHTTPError(t *testing.T) {
 	fake, shared, plain := startSharedTickers(t)
 	for _, query := range []string{"?count=2&failAt=1", "?count=0&failAt=1", "?count=many", "?count=1&failAt=x"} {
-		wantStatus, want := getBody(t, plain+"/api/v1/ticks/stream"+query)
+		wantReply, want := fetch(t, plain+"/api/v1/ticks/stream"+query)
+		wantStatus := wantReply.StatusCode
 		if wantStatus < 400 {
 			t.Fatalf("%s: the plain route answered %d", query, wantStatus)
 		}
@@ -348,12 +349,12 @@ func TestSharedStreamErrorBeforeFirstMessageIsTheSameHTTPError(t *testing.T) {
 func TestSharedStreamErrorAfterStartIsAnErrorLineForEverySubscriber(t *testing.T) {
 	fake, shared, plain := startSharedTickers(t)
 	// As the plain route renders it.
-	_, plainBody := getBody(t, plain+"/api/v1/ticks/stream?count=2&failAt=3")
+	_, plainBody := fetch(t, plain+"/api/v1/ticks/stream?count=2&failAt=3")
 	plainLines := strings.Split(strings.TrimSuffix(plainBody, "\n"), "\n")
 	if len(plainLines) != 3 || !strings.HasPrefix(plainLines[2], `{"error":`) {
 		t.Fatalf("plain route: %q", plainBody)
 	}
-	if _, sharedBody := getBody(t, shared+"/api/v1/ticks/stream?count=2&failAt=3"); sharedBody != plainBody {
+	if _, sharedBody := fetch(t, shared+"/api/v1/ticks/stream?count=2&failAt=3"); sharedBody != plainBody {
 		t.Errorf("shared %q, plain %q", sharedBody, plainBody)
 	}
 
@@ -502,6 +503,7 @@ func TestSharedPriceStreamIsByteIdenticalToTheGeneratedRoute(t *testing.T) {
 	}
 }
 
+// fetch GETs url and reads the whole body (the package's tests share it).
 func fetch(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
