@@ -56,6 +56,44 @@ func (r *latencyRecorder) merge(local []time.Duration) {
 	r.mu.Unlock()
 }
 
+// tickRecorder is one subscriber's tick-to-client latencies: of every
+// price, and apart of the moves, the prices whose last price differs from
+// the one this subscriber got before for that symbol.
+type tickRecorder struct {
+	all, moves []time.Duration
+	lastPrice  map[string]string
+}
+
+func newTickRecorder() *tickRecorder {
+	return &tickRecorder{
+		all:       make([]time.Duration, 0, 4096),
+		moves:     make([]time.Duration, 0, 4096),
+		lastPrice: map[string]string{},
+	}
+}
+
+// observe notes a price that arrived `latency` after its update time; it
+// only counts while measuring, but every price sets what a move is.
+func (r *tickRecorder) observe(symbol, lastPrice string, latency time.Duration, measuring bool) {
+	previous, seen := r.lastPrice[symbol]
+	moved := seen && previous != lastPrice
+	if !seen || moved {
+		r.lastPrice[symbol] = lastPrice
+	}
+	if !measuring {
+		return
+	}
+	r.all = append(r.all, latency)
+	if moved {
+		r.moves = append(r.moves, latency)
+	}
+}
+
+func (r *tickRecorder) mergeInto(all, moves *latencyRecorder) {
+	all.merge(r.all)
+	moves.merge(r.moves)
+}
+
 // summary sorts the merged samples; call it after every goroutine merged.
 func (r *latencyRecorder) summary() summary {
 	r.mu.Lock()

@@ -193,9 +193,7 @@ func runGRPCStream(args []string) error {
 				firstErr.CompareAndSwap(nil, err.Error())
 				return
 			}
-			local := make([]time.Duration, 0, 4096)
-			localMoves := make([]time.Duration, 0, 4096)
-			lastPrice := map[string]string{}
+			recorder := newTickRecorder()
 			var raw []byte
 			for received := 0; ; received++ {
 				if err := stream.RecvMsg(&raw); err != nil {
@@ -222,22 +220,13 @@ func runGRPCStream(args []string) error {
 				if event.heartbeat {
 					continue
 				}
-				previous, seen := lastPrice[event.symbol]
-				if !seen || previous != event.lastPrice {
-					lastPrice[event.symbol] = event.lastPrice
+				counting := measuring.Load()
+				if counting {
+					messages.Add(1)
 				}
-				if !measuring.Load() {
-					continue
-				}
-				messages.Add(1)
-				latency := arrived.Sub(event.updateTime)
-				local = append(local, latency)
-				if seen && previous != event.lastPrice {
-					localMoves = append(localMoves, latency)
-				}
+				recorder.observe(event.symbol, event.lastPrice, arrived.Sub(event.updateTime), counting)
 			}
-			latencies.merge(local)
-			moves.merge(localMoves)
+			recorder.mergeInto(&latencies, &moves)
 		}(conns[i%len(conns)])
 	}
 	connectTime := connected.wait()

@@ -230,9 +230,7 @@ func runStream(args []string) error {
 				response.Body.Close()
 			}()
 			reader := bufio.NewReaderSize(response.Body, 256*1024)
-			local := make([]time.Duration, 0, 4096)
-			localMoves := make([]time.Duration, 0, 4096)
-			lastPrice := map[string]string{}
+			recorder := newTickRecorder()
 			for received := 0; ; received++ {
 				// ReadSlice does not copy; a line longer than the buffer
 				// is a broken stream.
@@ -257,23 +255,13 @@ func runStream(args []string) error {
 				if event.heartbeat {
 					continue
 				}
-				previous, seen := lastPrice[string(event.symbol)]
-				moved := seen && previous != string(event.lastPrice)
-				if !seen || moved {
-					lastPrice[string(event.symbol)] = string(event.lastPrice)
+				counting := measuring.Load()
+				if counting {
+					lines.Add(1)
 				}
-				if !measuring.Load() {
-					continue
-				}
-				lines.Add(1)
-				latency := arrived.Sub(event.updateTime)
-				local = append(local, latency)
-				if moved {
-					localMoves = append(localMoves, latency)
-				}
+				recorder.observe(string(event.symbol), string(event.lastPrice), arrived.Sub(event.updateTime), counting)
 			}
-			latencies.merge(local)
-			moves.merge(localMoves)
+			recorder.mergeInto(&latencies, &moves)
 		}()
 	}
 	connectTime := connected.wait()
