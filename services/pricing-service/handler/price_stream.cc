@@ -391,8 +391,9 @@ class PriceStreamHub::FanOut {
   std::condition_variable wake_;
   std::vector<bool> pending_assets_;
   std::vector<Hold> held_assets_;
-  std::vector<bool> pending_rates_ = std::vector<bool>(2, false);
-  std::vector<Hold> held_rates_ = std::vector<Hold>(2);
+  std::vector<bool> pending_rates_ =
+      std::vector<bool>(market::kRatePairCount, false);
+  std::vector<Hold> held_rates_ = std::vector<Hold>(market::kRatePairCount);
   bool has_work_ = false;
   bool stopping_ = false;
   std::thread thread_;

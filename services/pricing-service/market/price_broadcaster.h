@@ -19,6 +19,7 @@ namespace cryptotracker::pricing::market {
 // of one changes the price of every asset in that currency (EURUSDT has no
 // asset of its own, so without this notice EUR streams would miss it).
 enum class RatePair { kEurUsdt, kBtcUsdt };
+inline constexpr size_t kRatePairCount = 2;
 
 // What an update changed. Streams send a price at once and let new
 // statistics ride along with the next price (or send them after a short
