@@ -37,11 +37,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
 
@@ -76,15 +76,6 @@ struct Options {
                "[-threads 1] [-direct true] [-duration 20s] [-warmup 2s]\n",
                problem.c_str());
   std::exit(2);
-}
-
-std::vector<std::string> SplitCommas(const std::string& text) {
-  std::vector<std::string> parts;
-  if (text.empty()) return parts;
-  std::stringstream stream(text);
-  std::string part;
-  while (std::getline(stream, part, ',')) parts.push_back(part);
-  return parts;
 }
 
 // "20s", "1500ms" or a bare number of seconds.
@@ -134,7 +125,7 @@ Options ParseFlags(int argc, char** argv) {
     if (name == "addr") {
       options.addr = value;
     } else if (name == "symbols") {
-      options.symbols = SplitCommas(value);
+      options.symbols = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "quote") {
       options.quote = value;
     } else if (name == "concurrency") {
