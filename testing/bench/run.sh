@@ -168,7 +168,7 @@ bench_candles() {
 
 bench_ingest() {
   banner "Ingest: ticks into one-minute candles, in process (Google Benchmark, -c opt)"
-  (cd "${CT_ROOT}" && bazel run -c opt //services/pricing-service/domain:candles_benchmark 2>/dev/null) |
+  (cd "${CT_ROOT}" && bazel run -c opt //services/pricing-service/benchmark:candles_benchmark 2>/dev/null) |
     tee -a "${RESULTS}"
 }
 

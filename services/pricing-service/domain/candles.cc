@@ -88,7 +88,8 @@ IngestOutcome CandleAggregator::Ingest(const Tick& tick) {
   }
   // The quote amount is computed before any state changes so that an
   // overflow rejects the tick without leaving a half-updated candle.
-  absl::StatusOr<Decimal> quote_amount = tick.price.Multiply(tick.quantity);
+  absl::StatusOr<common::Decimal> quote_amount =
+      tick.price.Multiply(tick.quantity);
   if (!quote_amount.ok()) return Reject(IngestOutcome::kInvalid);
 
   auto it = symbols_.find(tick.symbol);
@@ -128,8 +129,9 @@ IngestOutcome CandleAggregator::Ingest(const Tick& tick) {
   if (tick.trade_id.has_value() && open.trade_ids.contains(*tick.trade_id)) {
     return Reject(IngestOutcome::kDuplicate);
   }
-  absl::StatusOr<Decimal> volume = candle.volume.Add(tick.quantity);
-  absl::StatusOr<Decimal> quote_volume = candle.quote_volume.Add(*quote_amount);
+  absl::StatusOr<common::Decimal> volume = candle.volume.Add(tick.quantity);
+  absl::StatusOr<common::Decimal> quote_volume =
+      candle.quote_volume.Add(*quote_amount);
   if (!volume.ok() || !quote_volume.ok() || candle.trade_count == INT64_MAX) {
     return Reject(IngestOutcome::kInvalid);
   }
@@ -256,8 +258,8 @@ absl::StatusOr<std::vector<Candle>> RollUpImpl(
       continue;
     }
     Candle& rolled = result.back();
-    absl::StatusOr<Decimal> volume = rolled.volume.Add(minute.volume);
-    absl::StatusOr<Decimal> quote_volume =
+    absl::StatusOr<common::Decimal> volume = rolled.volume.Add(minute.volume);
+    absl::StatusOr<common::Decimal> quote_volume =
         rolled.quote_volume.Add(minute.quote_volume);
     if (!volume.ok()) return volume.status();
     if (!quote_volume.ok()) return quote_volume.status();

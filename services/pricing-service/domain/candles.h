@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/interval.h"
 
 namespace cryptotracker::pricing {
@@ -31,9 +31,9 @@ struct Tick {
   // Exchange pair or asset key, e.g. "BTCUSDT"; opaque to the aggregator.
   std::string symbol;
   // Positive.
-  Decimal price;
+  common::Decimal price;
   // Base-asset quantity, not negative (zero for a price-only update).
-  Decimal quantity;
+  common::Decimal quantity;
   // Trade time, milliseconds since the Unix epoch.
   int64_t time_ms = 0;
   // Exchange trade id when the source has one; used to drop duplicates.
@@ -45,15 +45,15 @@ struct Candle {
   Interval interval = Interval::k1m;
   // Start, inclusive, aligned to the interval (see AlignToInterval).
   int64_t open_time_ms = 0;
-  Decimal open;
-  Decimal high;
-  Decimal low;
-  Decimal close;
+  common::Decimal open;
+  common::Decimal high;
+  common::Decimal low;
+  common::Decimal close;
   // Sum of trade quantities (base asset).
-  Decimal volume;
+  common::Decimal volume;
   // Sum of price * quantity per trade (quote asset), each product rounded
   // half to even to 18 fractional digits.
-  Decimal quote_volume;
+  common::Decimal quote_volume;
   int64_t trade_count = 0;
   // False while trades may still change the candle.
   bool closed = false;

@@ -15,7 +15,9 @@ constexpr int64_t kT0 = 1'704'067'200'000;
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kHour = 60 * kMinute;
 
-Decimal D(std::string_view text) { return *Decimal::Parse(text); }
+common::Decimal D(std::string_view text) {
+  return *common::Decimal::Parse(text);
+}
 
 Tick T(std::string symbol, std::string_view price, std::string_view quantity,
        int64_t time_ms, std::optional<int64_t> trade_id = std::nullopt) {
@@ -440,13 +442,13 @@ TEST(RollUpTest, RejectsBadInput) {
 
 TEST(RollUpTest, AggregatorOutputRollsUpToTheSameTotals) {
   CandleAggregator aggregator;
-  Decimal total_volume;
+  common::Decimal total_volume;
   int64_t trade_id = 0;
   for (int second = 0; second < 15 * 60; second += 7) {
-    const Decimal price =
-        *D("100").Add(*Decimal::FromInteger(second % 13).Divide(D("4")));
-    const Decimal quantity =
-        *Decimal::FromInteger(second % 5 + 1).Divide(D("1000"));
+    const common::Decimal price = *D("100").Add(
+        *common::Decimal::FromInteger(second % 13).Divide(D("4")));
+    const common::Decimal quantity =
+        *common::Decimal::FromInteger(second % 5 + 1).Divide(D("1000"));
     total_volume = *total_volume.Add(quantity);
     aggregator.Ingest(
         Tick{"BTCUSDT", price, quantity, kT0 + second * 1000LL, ++trade_id});

@@ -260,12 +260,12 @@ TEST(IndicatorsTest, RejectsInvalidInput) {
 
 TEST(IndicatorsTest, OhlcSeriesFromCandles) {
   std::vector<Candle> candles(2);
-  candles[0].high = *Decimal::Parse("10.5");
-  candles[0].low = *Decimal::Parse("9.25");
-  candles[0].close = *Decimal::Parse("10");
-  candles[1].high = *Decimal::Parse("64250.12");
-  candles[1].low = *Decimal::Parse("0.00000001");
-  candles[1].close = *Decimal::Parse("1.5");
+  candles[0].high = *common::Decimal::Parse("10.5");
+  candles[0].low = *common::Decimal::Parse("9.25");
+  candles[0].close = *common::Decimal::Parse("10");
+  candles[1].high = *common::Decimal::Parse("64250.12");
+  candles[1].low = *common::Decimal::Parse("0.00000001");
+  candles[1].close = *common::Decimal::Parse("1.5");
   const OhlcSeries series = ToOhlcSeries(candles);
   EXPECT_EQ(series.high, (std::vector<double>{10.5, 64250.12}));
   EXPECT_EQ(series.low, (std::vector<double>{9.25, 1e-8}));

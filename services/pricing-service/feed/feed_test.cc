@@ -20,7 +20,7 @@ constexpr int64_t kMinute = 60'000;
 // 2025-01-01T00:00:00Z.
 constexpr int64_t kT0 = 1'735'689'600'000;
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 Candle Minute(const std::string& pair, int64_t open_time, bool closed = true) {
   Candle candle;

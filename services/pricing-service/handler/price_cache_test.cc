@@ -13,7 +13,7 @@
 namespace cryptotracker::pricing::handler {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 class PriceCacheTest : public ::testing::Test {
  protected:

@@ -106,7 +106,8 @@ void ParseRawRequest(const grpc::ByteBuffer& raw, Message* message) {
 // Indicator values leave floating point through Decimal::FromDouble; ""
 // when there was no value or it is not representable.
 std::string FormatDouble(double value, int digits) {
-  absl::StatusOr<Decimal> decimal = Decimal::FromDouble(value, digits);
+  absl::StatusOr<common::Decimal> decimal =
+      common::Decimal::FromDouble(value, digits);
   return decimal.ok() ? decimal->ToString() : std::string();
 }
 
@@ -115,9 +116,9 @@ std::string FormatLatest(const absl::StatusOr<Series>& series, int digits) {
 }
 
 // market::PercentChange as API text; "" when it cannot be computed.
-std::string PercentChangeText(Decimal from, Decimal to) {
+std::string PercentChangeText(common::Decimal from, common::Decimal to) {
   if (!from.IsPositive()) return "";
-  absl::StatusOr<Decimal> percent = market::PercentChange(from, to);
+  absl::StatusOr<common::Decimal> percent = market::PercentChange(from, to);
   return percent.ok() ? percent->ToString() : "";
 }
 
@@ -521,8 +522,8 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
       });
 }
 
-std::optional<Decimal> PricingHandler::PriceAt(const std::string& pair,
-                                               int64_t time_ms) {
+std::optional<common::Decimal> PricingHandler::PriceAt(const std::string& pair,
+                                                       int64_t time_ms) {
   std::vector<Candle> minute = repository_.QueryCandles(
       pair, Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
   if (!minute.empty()) return minute.back().close;
@@ -613,7 +614,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
 
         // Returns over fixed spans, from the latest price (live when there is
         // one) against stored candles that long ago.
-        Decimal latest = candles.back().close;
+        common::Decimal latest = candles.back().close;
         if (std::optional<size_t> index = market_.FindAsset(symbol)) {
           if (auto state = market_.AssetState(*index))
             latest = state->last_price;
@@ -626,7 +627,8 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
             {30 * kDayMs, &v1::Returns::mutable_change_percent_30d},
         };
         for (const auto& [span, field] : spans) {
-          if (std::optional<Decimal> past = PriceAt(pair, now_ms - span)) {
+          if (std::optional<common::Decimal> past =
+                  PriceAt(pair, now_ms - span)) {
             *(returns->*field)() = PercentChangeText(*past, latest);
           }
         }
@@ -682,7 +684,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
     int advancing = 0;
     int declining = 0;
     int unchanged = 0;
-    Decimal total_volume;
+    common::Decimal total_volume;
     for (const auto& price : fresh) {
       const int sign =
           price.change_24h.has_value() ? price.change_24h->Sign() : 0;
@@ -705,17 +707,17 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
     breadth->set_declining_count(declining);
     breadth->set_unchanged_count(unchanged);
     if (declining > 0) {
-      auto ratio = Decimal::FromInteger(advancing).Divide(
-          Decimal::FromInteger(declining));
+      auto ratio = common::Decimal::FromInteger(advancing).Divide(
+          common::Decimal::FromInteger(declining));
       if (ratio.ok()) {
         breadth->set_advance_decline_ratio(
             ratio->Round(kPercentDigits)->ToString());
       }
     }
     if (!fresh.empty()) {
-      auto percent =
-          Decimal::FromInteger(int64_t{advancing} * 100)
-              .Divide(Decimal::FromInteger(static_cast<int64_t>(fresh.size())));
+      auto percent = common::Decimal::FromInteger(int64_t{advancing} * 100)
+                         .Divide(common::Decimal::FromInteger(
+                             static_cast<int64_t>(fresh.size())));
       if (percent.ok()) {
         breadth->set_advancing_percent(
             percent->Round(kPercentDigits)->ToString());

@@ -146,7 +146,8 @@ class PricingHandler final
 
   // Close of the newest candle opening before `time_ms` (looked up in 1m
   // then 1h candles), for the fixed-span returns.
-  std::optional<Decimal> PriceAt(const std::string& pair, int64_t time_ms);
+  std::optional<common::Decimal> PriceAt(const std::string& pair,
+                                         int64_t time_ms);
 
   market::MarketState& market_;
   PriceCache& prices_;

@@ -29,7 +29,7 @@ using ::testing::HasSubstr;
 // Short, so that the test of held statistics does not wait long.
 constexpr std::chrono::milliseconds kStatisticsHold{500};
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -287,10 +287,10 @@ TEST_F(PricingHandlerTest, GetCandlesMergesStoredRollupsAndLiveCandles) {
     Candle c;
     c.symbol = "BTCUSDT";
     c.open_time_ms = hour + i * 60'000;
-    c.open = c.low = Decimal::FromInteger(100 + i);
-    c.close = c.high = Decimal::FromInteger(100 + i);
+    c.open = c.low = common::Decimal::FromInteger(100 + i);
+    c.close = c.high = common::Decimal::FromInteger(100 + i);
     c.volume = D("1");
-    c.quote_volume = Decimal::FromInteger(100 + i);
+    c.quote_volume = common::Decimal::FromInteger(100 + i);
     c.trade_count = 1;
     c.closed = true;
     batch.push_back({c, "binance:trades"});
@@ -369,8 +369,8 @@ TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
     Candle c;
     c.symbol = "ETHUSDT";
     c.open_time_ms = start + i * 60'000;
-    c.open = c.low = Decimal::FromInteger(99 + i);
-    c.close = c.high = Decimal::FromInteger(100 + i);
+    c.open = c.low = common::Decimal::FromInteger(99 + i);
+    c.close = c.high = common::Decimal::FromInteger(100 + i);
     c.closed = true;
     batch.push_back({c, "binance:klines"});
   }

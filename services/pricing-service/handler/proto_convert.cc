@@ -48,7 +48,7 @@ int64_t TimestampMillis(const google::protobuf::Timestamp& timestamp,
   return timestamp.seconds() * 1000 + timestamp.nanos() / 1'000'000;
 }
 
-std::string DecimalText(const std::optional<Decimal>& value) {
+std::string DecimalText(const std::optional<common::Decimal>& value) {
   return value.has_value() ? value->ToString() : std::string();
 }
 

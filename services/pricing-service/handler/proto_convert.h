@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/candles.h"
-#include "services/pricing-service/domain/decimal.h"
 #include "services/pricing-service/domain/interval.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
@@ -30,7 +30,7 @@ int64_t TimestampMillis(const google::protobuf::Timestamp& timestamp,
                         std::string_view field);
 
 // "" for an absent value.
-std::string DecimalText(const std::optional<Decimal>& value);
+std::string DecimalText(const std::optional<common::Decimal>& value);
 
 void FillPrice(const market::QuotedPrice& price, v1::Price* out);
 void FillCandle(const Candle& candle, v1::Candle* out);

@@ -8,7 +8,7 @@
 namespace cryptotracker::pricing::handler {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 Candle MakeCandle(int64_t open_time_ms, const char* close, int64_t trades) {
   Candle candle;

@@ -10,7 +10,7 @@
 namespace cryptotracker::pricing::market {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 constexpr int64_t kMinute0 = 1'700'000'040'000;  // a minute boundary
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/market/price_broadcaster.h"
 #include "services/pricing-service/market/tick_sink.h"
 
@@ -45,13 +45,13 @@ inline constexpr std::string_view kBtcRatePair = "BTCUSDT";
 // asset (USDT).
 struct InstrumentState {
   std::string pair;
-  Decimal last_price;
+  common::Decimal last_price;
   // 24-hour statistics; absent until a ticker arrived.
-  std::optional<Decimal> open_24h;
-  std::optional<Decimal> high_24h;
-  std::optional<Decimal> low_24h;
-  std::optional<Decimal> base_volume_24h;
-  std::optional<Decimal> quote_volume_24h;
+  std::optional<common::Decimal> open_24h;
+  std::optional<common::Decimal> high_24h;
+  std::optional<common::Decimal> low_24h;
+  std::optional<common::Decimal> base_volume_24h;
+  std::optional<common::Decimal> quote_volume_24h;
   // Provider of the latest update, e.g. "binance".
   std::string source;
   // When the source reported the latest update (its clock).

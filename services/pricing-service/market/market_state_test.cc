@@ -11,7 +11,7 @@
 namespace cryptotracker::pricing::market {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 class RecordingSubscriber : public PriceSubscriber {
  public:
@@ -183,7 +183,8 @@ TEST_F(MarketStateTest, ConcurrentWritersAndReadersSeeWholeStates) {
       const auto state = state_.AssetState(0);
       if (state == nullptr) continue;
       // Every published state has its price and time from the same tick.
-      EXPECT_EQ(state->last_price, Decimal::FromInteger(state->source_time_ms));
+      EXPECT_EQ(state->last_price,
+                common::Decimal::FromInteger(state->source_time_ms));
     }
   });
   std::vector<std::thread> writers;
@@ -191,9 +192,9 @@ TEST_F(MarketStateTest, ConcurrentWritersAndReadersSeeWholeStates) {
     writers.emplace_back([&, w] {
       for (int i = 1; i <= 2000; ++i) {
         const int64_t time = i * 2 + w;
-        state_.OnTick(
-            {"BTCUSDT", Decimal::FromInteger(time), D("1"), time, std::nullopt},
-            "binance");
+        state_.OnTick({"BTCUSDT", common::Decimal::FromInteger(time), D("1"),
+                       time, std::nullopt},
+                      "binance");
       }
     });
   }

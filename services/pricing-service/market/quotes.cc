@@ -8,31 +8,35 @@
 namespace cryptotracker::pricing::market {
 namespace {
 
-constexpr Decimal kHundred = Decimal::FromInteger(100);
+constexpr common::Decimal kHundred = common::Decimal::FromInteger(100);
 
-absl::StatusOr<Decimal> DivideRounded(Decimal value, Decimal divisor,
-                                      int digits) {
-  absl::StatusOr<Decimal> quotient = value.Divide(divisor);
+absl::StatusOr<common::Decimal> DivideRounded(common::Decimal value,
+                                              common::Decimal divisor,
+                                              int digits) {
+  absl::StatusOr<common::Decimal> quotient = value.Divide(divisor);
   if (!quotient.ok()) return quotient.status();
   return quotient->Round(digits);
 }
 
-absl::StatusOr<std::optional<Decimal>> DivideOptional(
-    const std::optional<Decimal>& value, Decimal divisor, int digits) {
-  if (!value.has_value()) return std::optional<Decimal>();
-  absl::StatusOr<Decimal> result = DivideRounded(*value, divisor, digits);
+absl::StatusOr<std::optional<common::Decimal>> DivideOptional(
+    const std::optional<common::Decimal>& value, common::Decimal divisor,
+    int digits) {
+  if (!value.has_value()) return std::optional<common::Decimal>();
+  absl::StatusOr<common::Decimal> result =
+      DivideRounded(*value, divisor, digits);
   if (!result.ok()) return result.status();
-  return std::optional<Decimal>(*result);
+  return std::optional<common::Decimal>(*result);
 }
 
 // change and change percent from open and last, when open is known.
 absl::Status FillChange(QuotedPrice& price) {
   if (!price.open_24h.has_value()) return absl::OkStatus();
-  absl::StatusOr<Decimal> change = price.last_price.Subtract(*price.open_24h);
+  absl::StatusOr<common::Decimal> change =
+      price.last_price.Subtract(*price.open_24h);
   if (!change.ok()) return change.status();
   price.change_24h = *change;
   if (price.open_24h->IsZero()) return absl::OkStatus();
-  absl::StatusOr<Decimal> percent =
+  absl::StatusOr<common::Decimal> percent =
       PercentChange(*price.open_24h, price.last_price);
   if (!percent.ok()) return percent.status();
   price.change_percent_24h = *percent;
@@ -41,8 +45,8 @@ absl::Status FillChange(QuotedPrice& price) {
 
 void WidenRange(QuotedPrice& price) {
   if (!price.high_24h.has_value() || !price.low_24h.has_value()) return;
-  for (const std::optional<Decimal>& value :
-       {std::optional<Decimal>(price.last_price), price.open_24h}) {
+  for (const std::optional<common::Decimal>& value :
+       {std::optional<common::Decimal>(price.last_price), price.open_24h}) {
     if (!value.has_value()) continue;
     if (*value > *price.high_24h) price.high_24h = *value;
     if (*value < *price.low_24h) price.low_24h = *value;
@@ -51,10 +55,11 @@ void WidenRange(QuotedPrice& price) {
 
 }  // namespace
 
-absl::StatusOr<Decimal> PercentChange(Decimal from, Decimal to) {
-  absl::StatusOr<Decimal> change = to.Subtract(from);
+absl::StatusOr<common::Decimal> PercentChange(common::Decimal from,
+                                              common::Decimal to) {
+  absl::StatusOr<common::Decimal> change = to.Subtract(from);
   if (!change.ok()) return change.status();
-  absl::StatusOr<Decimal> scaled = change->Multiply(kHundred);
+  absl::StatusOr<common::Decimal> scaled = change->Multiply(kHundred);
   if (!scaled.ok()) return scaled.status();
   return DivideRounded(*scaled, from, kPercentDigits);
 }
@@ -112,7 +117,7 @@ absl::StatusOr<QuotedPrice> QuotePrice(std::string_view symbol,
 
   if (quote == QuoteCurrency::kBtc && asset_state.pair == kBtcRatePair) {
     // One bitcoin is one bitcoin, whatever BTCUSDT does.
-    const Decimal one = Decimal::FromInteger(1);
+    const common::Decimal one = common::Decimal::FromInteger(1);
     price.derivation = Derivation::kDirect;
     price.last_price = one;
     if (asset_state.open_24h.has_value()) {
@@ -136,16 +141,16 @@ absl::StatusOr<QuotedPrice> QuotePrice(std::string_view symbol,
   if (rate->source_time_ms < price.update_time_ms) {
     price.update_time_ms = rate->source_time_ms;
   }
-  const Decimal rate_now = rate->last_price;
-  const Decimal rate_open = rate->open_24h.value_or(rate_now);
-  absl::StatusOr<Decimal> last =
+  const common::Decimal rate_now = rate->last_price;
+  const common::Decimal rate_open = rate->open_24h.value_or(rate_now);
+  absl::StatusOr<common::Decimal> last =
       DivideRounded(asset_state.last_price, rate_now, digits);
   if (!last.ok()) return last.status();
   price.last_price = *last;
   struct Conversion {
-    const std::optional<Decimal>& from;
-    Decimal rate;
-    std::optional<Decimal>& to;
+    const std::optional<common::Decimal>& from;
+    common::Decimal rate;
+    std::optional<common::Decimal>& to;
   };
   for (const Conversion& c : {
            Conversion{asset_state.open_24h, rate_open, price.open_24h},
@@ -154,7 +159,7 @@ absl::StatusOr<QuotedPrice> QuotePrice(std::string_view symbol,
            Conversion{asset_state.quote_volume_24h, rate_now,
                       price.quote_volume_24h},
        }) {
-    absl::StatusOr<std::optional<Decimal>> converted =
+    absl::StatusOr<std::optional<common::Decimal>> converted =
         DivideOptional(c.from, c.rate, digits);
     if (!converted.ok()) return converted.status();
     c.to = *converted;

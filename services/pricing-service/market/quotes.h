@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/market/market_state.h"
 
 namespace cryptotracker::pricing::market {
@@ -44,7 +44,8 @@ inline constexpr int kPercentDigits = 2;
 
 // (to - from) / from in percent, kPercentDigits decimals. INVALID_ARGUMENT
 // when from is zero; OUT_OF_RANGE on overflow.
-absl::StatusOr<Decimal> PercentChange(Decimal from, Decimal to);
+absl::StatusOr<common::Decimal> PercentChange(common::Decimal from,
+                                              common::Decimal to);
 
 // One asset's price and 24-hour statistics in one quote currency. Optional
 // amounts are absent when the source has not reported them (no 24h ticker
@@ -55,14 +56,14 @@ struct QuotedPrice {
   std::string pair;
   Derivation derivation = Derivation::kStablecoin;
   std::string via;
-  Decimal last_price;
-  std::optional<Decimal> open_24h;
-  std::optional<Decimal> high_24h;
-  std::optional<Decimal> low_24h;
-  std::optional<Decimal> change_24h;
-  std::optional<Decimal> change_percent_24h;
-  std::optional<Decimal> volume_24h;
-  std::optional<Decimal> quote_volume_24h;
+  common::Decimal last_price;
+  std::optional<common::Decimal> open_24h;
+  std::optional<common::Decimal> high_24h;
+  std::optional<common::Decimal> low_24h;
+  std::optional<common::Decimal> change_24h;
+  std::optional<common::Decimal> change_percent_24h;
+  std::optional<common::Decimal> volume_24h;
+  std::optional<common::Decimal> quote_volume_24h;
   std::string source;
   int64_t update_time_ms = 0;
   bool stale = false;

@@ -7,7 +7,7 @@
 namespace cryptotracker::pricing::market {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 class QuotesTest : public ::testing::Test {
  protected:
@@ -29,18 +29,23 @@ class QuotesTest : public ::testing::Test {
 };
 
 TEST(PercentChangeTest, RoundsHalfEvenToTwoDecimalsAndRefusesZero) {
-  EXPECT_EQ(
-      PercentChange(*Decimal::Parse("200"), *Decimal::Parse("150"))->ToString(),
-      "-25");
+  EXPECT_EQ(PercentChange(*common::Decimal::Parse("200"),
+                          *common::Decimal::Parse("150"))
+                ->ToString(),
+            "-25");
   // 1/3 of a percent of 3 -> 0.333... -> 33.33 %.
   EXPECT_EQ(
-      PercentChange(*Decimal::Parse("3"), *Decimal::Parse("4"))->ToString(),
+      PercentChange(*common::Decimal::Parse("3"), *common::Decimal::Parse("4"))
+          ->ToString(),
       "33.33");
   // 0.125 % rounds half-even to 0.12.
-  EXPECT_EQ(
-      PercentChange(*Decimal::Parse("800"), *Decimal::Parse("801"))->ToString(),
-      "0.12");
-  EXPECT_FALSE(PercentChange(*Decimal::Parse("0"), *Decimal::Parse("1")).ok());
+  EXPECT_EQ(PercentChange(*common::Decimal::Parse("800"),
+                          *common::Decimal::Parse("801"))
+                ->ToString(),
+            "0.12");
+  EXPECT_FALSE(
+      PercentChange(*common::Decimal::Parse("0"), *common::Decimal::Parse("1"))
+          .ok());
 }
 
 TEST(ParseQuoteCurrencyTest, AcceptsKnownQuotesCaseInsensitively) {

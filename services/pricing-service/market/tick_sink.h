@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/candles.h"
-#include "services/pricing-service/domain/decimal.h"
 
 namespace cryptotracker::pricing::market {
 
@@ -24,14 +24,14 @@ struct MarketTicker {
   // Exchange pair, e.g. "BTCUSDT".
   std::string pair;
   // Last traded price; positive.
-  Decimal last_price;
+  common::Decimal last_price;
   // Price 24 hours ago, highest and lowest price in the window; positive.
-  Decimal open;
-  Decimal high;
-  Decimal low;
+  common::Decimal open;
+  common::Decimal high;
+  common::Decimal low;
   // Traded volume in the base asset and valued in the quote asset.
-  Decimal base_volume;
-  Decimal quote_volume;
+  common::Decimal base_volume;
+  common::Decimal quote_volume;
   // When the source computed the statistics, milliseconds since the epoch.
   int64_t event_time_ms = 0;
 };

@@ -32,9 +32,9 @@ constexpr int64_t kMinute = 60'000;
 // 2025-03-10T12:00:00Z.
 constexpr int64_t kHistoryMs = 1'741'608'000'000;
 
-Decimal Ticks(const sim::AssetSpec& asset, int64_t ticks) {
-  absl::StatusOr<Decimal> value =
-      Decimal::Parse(sim::FixedPoint{ticks, asset.price_decimals}.ToString());
+common::Decimal Ticks(const sim::AssetSpec& asset, int64_t ticks) {
+  absl::StatusOr<common::Decimal> value = common::Decimal::Parse(
+      sim::FixedPoint{ticks, asset.price_decimals}.ToString());
   EXPECT_TRUE(value.ok());
   return *value;
 }
@@ -96,7 +96,7 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   ASSERT_TRUE(ticker.ok()) << ticker.error().detail;
   EXPECT_EQ(ticker->trade_count, 1440 * 64);
   EXPECT_EQ(ticker->last_price, Ticks(asset, day.close_ticks));
-  absl::StatusOr<Decimal> change =
+  absl::StatusOr<common::Decimal> change =
       ticker->last_price.Subtract(ticker->open_price);
   ASSERT_TRUE(change.ok());
   EXPECT_EQ(ticker->price_change, *change);

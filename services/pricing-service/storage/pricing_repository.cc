@@ -76,8 +76,8 @@ struct Month {
   }
 };
 
-Decimal ParseStoredDecimal(const pqxx::field& field) {
-  absl::StatusOr<Decimal> value = Decimal::Parse(field.c_str());
+common::Decimal ParseStoredDecimal(const pqxx::field& field) {
+  absl::StatusOr<common::Decimal> value = common::Decimal::Parse(field.c_str());
   if (!value.ok()) {
     // The schema only admits numbers written by this code; anything else is
     // corruption, not input.

@@ -20,7 +20,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Not;
 
-Decimal D(const char* text) { return *Decimal::Parse(text); }
+common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
 // 2024-01-31T23:58:00Z: two minutes before a month boundary.
 constexpr int64_t kJan31Late = 1'706'745'480'000;
@@ -210,10 +210,10 @@ TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
   std::vector<Candle> minutes;
   for (int i = 0; i < 30; ++i) {
     Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
-    c.open = Decimal::FromInteger(95 + i % 7);
-    c.close = Decimal::FromInteger(91 + i % 11);
-    c.high = Decimal::FromInteger(130 + i);
-    c.low = Decimal::FromInteger(80 - i);
+    c.open = common::Decimal::FromInteger(95 + i % 7);
+    c.close = common::Decimal::FromInteger(91 + i % 11);
+    c.high = common::Decimal::FromInteger(130 + i);
+    c.low = common::Decimal::FromInteger(80 - i);
     minutes.push_back(c);
     batch.push_back({c, "binance:trades"});
   }

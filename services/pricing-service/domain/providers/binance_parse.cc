@@ -20,8 +20,8 @@ using providers::ParseErrorReason;
 using providers::ParseJson;
 
 // Records kInconsistentOhlc unless low <= open, close <= high.
-void CheckOhlc(FieldReader& reader, Decimal open, Decimal high, Decimal low,
-               Decimal close) {
+void CheckOhlc(FieldReader& reader, common::Decimal open, common::Decimal high,
+               common::Decimal low, common::Decimal close) {
   if (!reader.ok()) return;
   if (high < low) {
     reader.Fail(ParseErrorReason::kInconsistentOhlc, "", "high below low");

@@ -15,8 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/candles.h"
-#include "services/pricing-service/domain/decimal.h"
 #include "services/pricing-service/domain/interval.h"
 #include "services/pricing-service/domain/providers/parse_result.h"
 
@@ -32,16 +32,16 @@ using providers::ParseResult;
 // Binance's close time is inclusive: open time + interval - 1 ms.
 struct Kline {
   int64_t open_time_ms = 0;
-  Decimal open;
-  Decimal high;
-  Decimal low;
-  Decimal close;
-  Decimal volume;
+  common::Decimal open;
+  common::Decimal high;
+  common::Decimal low;
+  common::Decimal close;
+  common::Decimal volume;
   int64_t close_time_ms = 0;
-  Decimal quote_volume;
+  common::Decimal quote_volume;
   int64_t trade_count = 0;
-  Decimal taker_buy_base_volume;
-  Decimal taker_buy_quote_volume;
+  common::Decimal taker_buy_base_volume;
+  common::Decimal taker_buy_quote_volume;
 };
 
 // The body of GET /api/v3/klines: an array of rows. A row that is not a
@@ -58,21 +58,22 @@ Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
 // GET /api/v3/ticker/24hr: rolling 24-hour statistics of one symbol.
 struct Ticker24h {
   std::string symbol;
-  Decimal price_change;          // "priceChange", signed
-  Decimal price_change_percent;  // "priceChangePercent", signed, in percent
-  Decimal weighted_avg_price;    // "weightedAvgPrice"
-  Decimal prev_close_price;      // "prevClosePrice"
-  Decimal last_price;            // "lastPrice", positive
-  Decimal last_qty;              // "lastQty"
-  Decimal bid_price;             // "bidPrice", 0 when the book side is empty
-  Decimal bid_qty;               // "bidQty"
-  Decimal ask_price;             // "askPrice", 0 when the book side is empty
-  Decimal ask_qty;               // "askQty"
-  Decimal open_price;            // "openPrice", positive
-  Decimal high_price;            // "highPrice", positive
-  Decimal low_price;             // "lowPrice", positive
-  Decimal volume;                // "volume", base asset
-  Decimal quote_volume;          // "quoteVolume", quote asset
+  common::Decimal price_change;  // "priceChange", signed
+  common::Decimal
+      price_change_percent;  // "priceChangePercent", signed, in percent
+  common::Decimal weighted_avg_price;  // "weightedAvgPrice"
+  common::Decimal prev_close_price;    // "prevClosePrice"
+  common::Decimal last_price;          // "lastPrice", positive
+  common::Decimal last_qty;            // "lastQty"
+  common::Decimal bid_price;     // "bidPrice", 0 when the book side is empty
+  common::Decimal bid_qty;       // "bidQty"
+  common::Decimal ask_price;     // "askPrice", 0 when the book side is empty
+  common::Decimal ask_qty;       // "askQty"
+  common::Decimal open_price;    // "openPrice", positive
+  common::Decimal high_price;    // "highPrice", positive
+  common::Decimal low_price;     // "lowPrice", positive
+  common::Decimal volume;        // "volume", base asset
+  common::Decimal quote_volume;  // "quoteVolume", quote asset
   int64_t open_time_ms = 0;      // "openTime"
   int64_t close_time_ms = 0;     // "closeTime"
   int64_t first_trade_id = 0;    // "firstId", -1 when no trades
@@ -95,8 +96,8 @@ struct TradeEvent {
   int64_t event_time_ms = 0;    // "E"
   std::string symbol;           // "s"
   int64_t trade_id = 0;         // "t"
-  Decimal price;                // "p", positive
-  Decimal quantity;             // "q", positive
+  common::Decimal price;        // "p", positive
+  common::Decimal quantity;     // "q", positive
   int64_t trade_time_ms = 0;    // "T"
   bool buyer_is_maker = false;  // "m"
 };
@@ -107,14 +108,14 @@ Tick TradeToTick(const TradeEvent& trade);
 // WebSocket "<symbol>@miniTicker" event: {"e":"24hrMiniTicker","E":..,"s":..,
 // "c":..,"o":..,"h":..,"l":..,"v":..,"q":..}.
 struct MiniTickerEvent {
-  int64_t event_time_ms = 0;  // "E"
-  std::string symbol;         // "s"
-  Decimal close;              // "c", last price
-  Decimal open;               // "o", price 24 hours ago
-  Decimal high;               // "h"
-  Decimal low;                // "l"
-  Decimal base_volume;        // "v"
-  Decimal quote_volume;       // "q"
+  int64_t event_time_ms = 0;     // "E"
+  std::string symbol;            // "s"
+  common::Decimal close;         // "c", last price
+  common::Decimal open;          // "o", price 24 hours ago
+  common::Decimal high;          // "h"
+  common::Decimal low;           // "l"
+  common::Decimal base_volume;   // "v"
+  common::Decimal quote_volume;  // "q"
 };
 
 // WebSocket "<symbol>@kline_<interval>" event: {"e":"kline","E":..,"s":..,
@@ -126,12 +127,12 @@ struct KlineEvent {
   Interval interval = Interval::k1m;  // k.i
   int64_t open_time_ms = 0;           // k.t, aligned to the interval
   int64_t close_time_ms = 0;          // k.T, inclusive: k.t + interval - 1
-  Decimal open;                       // k.o
-  Decimal close;                      // k.c
-  Decimal high;                       // k.h
-  Decimal low;                        // k.l
-  Decimal volume;                     // k.v, base asset
-  Decimal quote_volume;               // k.q, quote asset
+  common::Decimal open;               // k.o
+  common::Decimal close;              // k.c
+  common::Decimal high;               // k.h
+  common::Decimal low;                // k.l
+  common::Decimal volume;             // k.v, base asset
+  common::Decimal quote_volume;       // k.q, quote asset
   int64_t trade_count = 0;            // k.n
   bool closed = false;                // k.x
 };

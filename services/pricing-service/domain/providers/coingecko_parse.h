@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/providers/parse_result.h"
 
 namespace cryptotracker::pricing::coingecko {
@@ -24,19 +24,19 @@ using providers::ParseResult;
 // statistics it does not have (dead or newly listed coins); those are
 // std::nullopt here.
 struct CoinMarket {
-  std::string id;                     // "bitcoin"
-  std::string symbol;                 // "btc", lower-case as CoinGecko sends it
-  std::string name;                   // "Bitcoin"
-  std::string image;                  // logo URL; empty when null or absent
-  Decimal current_price;              // required, positive
-  std::optional<Decimal> market_cap;  // may be 0 when unknown
-  std::optional<int64_t> market_cap_rank;  // 1 = largest
-  std::optional<Decimal> total_volume;
-  std::optional<Decimal> high_24h;
-  std::optional<Decimal> low_24h;
+  std::string id;                 // "bitcoin"
+  std::string symbol;             // "btc", lower-case as CoinGecko sends it
+  std::string name;               // "Bitcoin"
+  std::string image;              // logo URL; empty when null or absent
+  common::Decimal current_price;  // required, positive
+  std::optional<common::Decimal> market_cap;  // may be 0 when unknown
+  std::optional<int64_t> market_cap_rank;     // 1 = largest
+  std::optional<common::Decimal> total_volume;
+  std::optional<common::Decimal> high_24h;
+  std::optional<common::Decimal> low_24h;
   // Percent units: -2.5 means -2.5 %.
-  std::optional<Decimal> price_change_percentage_24h;
-  std::optional<Decimal> circulating_supply;
+  std::optional<common::Decimal> price_change_percentage_24h;
+  std::optional<common::Decimal> circulating_supply;
   // "last_updated" as milliseconds since the epoch.
   std::optional<int64_t> last_updated_ms;
 };

@@ -69,7 +69,7 @@ TEST(CoinGeckoMarketsTest, NullStatisticsAreOptional) {
   const CoinMarket& coin = result->items[0];
   EXPECT_EQ(coin.image, "");
   EXPECT_EQ(coin.current_price, D("0.5"));
-  EXPECT_EQ(coin.market_cap, Decimal());
+  EXPECT_EQ(coin.market_cap, common::Decimal());
   EXPECT_FALSE(coin.market_cap_rank.has_value());
   EXPECT_FALSE(coin.total_volume.has_value());
   EXPECT_FALSE(coin.high_24h.has_value());

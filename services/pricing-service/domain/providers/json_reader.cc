@@ -348,20 +348,20 @@ std::optional<int64_t> FieldReader::ReadTimestamp(const JsonValue& value,
   return ms;
 }
 
-std::optional<Decimal> FieldReader::ReadDecimal(const JsonValue& value,
-                                                std::string_view field,
-                                                DecimalKind kind) {
-  absl::StatusOr<Decimal> parsed;
+std::optional<common::Decimal> FieldReader::ReadDecimal(const JsonValue& value,
+                                                        std::string_view field,
+                                                        DecimalKind kind) {
+  absl::StatusOr<common::Decimal> parsed;
   if (encoding_ == DecimalEncoding::kString) {
     if (!CheckType(value, JsonValue::Type::kString, field)) {
       return std::nullopt;
     }
-    parsed = Decimal::Parse(value.string_value());
+    parsed = common::Decimal::Parse(value.string_value());
   } else {
     if (!CheckType(value, JsonValue::Type::kNumber, field)) {
       return std::nullopt;
     }
-    parsed = Decimal::ParseAndRound(value.number_text());
+    parsed = common::Decimal::ParseAndRound(value.number_text());
   }
   if (!parsed.ok()) {
     Fail(parsed.status().code() == absl::StatusCode::kOutOfRange
@@ -370,9 +370,11 @@ std::optional<Decimal> FieldReader::ReadDecimal(const JsonValue& value,
          field, std::string(parsed.status().message()));
     return std::nullopt;
   }
-  const Decimal number = *parsed;
-  static const Decimal kMaxPrice = Decimal::FromInteger(kMaxPriceUnits);
-  static const Decimal kMaxAmount = Decimal::FromInteger(kMaxAmountUnits);
+  const common::Decimal number = *parsed;
+  static const common::Decimal kMaxPrice =
+      common::Decimal::FromInteger(kMaxPriceUnits);
+  static const common::Decimal kMaxAmount =
+      common::Decimal::FromInteger(kMaxAmountUnits);
   switch (kind) {
     case DecimalKind::kPrice:
       if (!number.IsPositive()) {
@@ -458,22 +460,25 @@ int64_t FieldReader::TimestampMs(std::string_view key) {
   return ReadTimestamp(*value, key).value_or(0);
 }
 
-Decimal FieldReader::Price(std::string_view key) {
+common::Decimal FieldReader::Price(std::string_view key) {
   const JsonValue* value = Lookup(key, true);
-  if (value == nullptr) return Decimal();
-  return ReadDecimal(*value, key, DecimalKind::kPrice).value_or(Decimal());
+  if (value == nullptr) return common::Decimal();
+  return ReadDecimal(*value, key, DecimalKind::kPrice)
+      .value_or(common::Decimal());
 }
 
-Decimal FieldReader::Amount(std::string_view key) {
+common::Decimal FieldReader::Amount(std::string_view key) {
   const JsonValue* value = Lookup(key, true);
-  if (value == nullptr) return Decimal();
-  return ReadDecimal(*value, key, DecimalKind::kAmount).value_or(Decimal());
+  if (value == nullptr) return common::Decimal();
+  return ReadDecimal(*value, key, DecimalKind::kAmount)
+      .value_or(common::Decimal());
 }
 
-Decimal FieldReader::Signed(std::string_view key) {
+common::Decimal FieldReader::Signed(std::string_view key) {
   const JsonValue* value = Lookup(key, true);
-  if (value == nullptr) return Decimal();
-  return ReadDecimal(*value, key, DecimalKind::kSigned).value_or(Decimal());
+  if (value == nullptr) return common::Decimal();
+  return ReadDecimal(*value, key, DecimalKind::kSigned)
+      .value_or(common::Decimal());
 }
 
 std::optional<std::string> FieldReader::OptionalString(std::string_view key) {
@@ -490,19 +495,22 @@ std::optional<int64_t> FieldReader::OptionalInteger(std::string_view key) {
   return ReadInteger(*value, key);
 }
 
-std::optional<Decimal> FieldReader::OptionalPrice(std::string_view key) {
+std::optional<common::Decimal> FieldReader::OptionalPrice(
+    std::string_view key) {
   const JsonValue* value = Lookup(key, false);
   if (value == nullptr) return std::nullopt;
   return ReadDecimal(*value, key, DecimalKind::kPrice);
 }
 
-std::optional<Decimal> FieldReader::OptionalAmount(std::string_view key) {
+std::optional<common::Decimal> FieldReader::OptionalAmount(
+    std::string_view key) {
   const JsonValue* value = Lookup(key, false);
   if (value == nullptr) return std::nullopt;
   return ReadDecimal(*value, key, DecimalKind::kAmount);
 }
 
-std::optional<Decimal> FieldReader::OptionalSigned(std::string_view key) {
+std::optional<common::Decimal> FieldReader::OptionalSigned(
+    std::string_view key) {
   const JsonValue* value = Lookup(key, false);
   if (value == nullptr) return std::nullopt;
   return ReadDecimal(*value, key, DecimalKind::kSigned);
@@ -520,20 +528,20 @@ int64_t FieldReader::TimestampMsAt(size_t index) {
   return ReadTimestamp(*value, "[" + std::to_string(index) + "]").value_or(0);
 }
 
-Decimal FieldReader::PriceAt(size_t index) {
+common::Decimal FieldReader::PriceAt(size_t index) {
   const JsonValue* value = LookupAt(index);
-  if (value == nullptr) return Decimal();
+  if (value == nullptr) return common::Decimal();
   return ReadDecimal(*value, "[" + std::to_string(index) + "]",
                      DecimalKind::kPrice)
-      .value_or(Decimal());
+      .value_or(common::Decimal());
 }
 
-Decimal FieldReader::AmountAt(size_t index) {
+common::Decimal FieldReader::AmountAt(size_t index) {
   const JsonValue* value = LookupAt(index);
-  if (value == nullptr) return Decimal();
+  if (value == nullptr) return common::Decimal();
   return ReadDecimal(*value, "[" + std::to_string(index) + "]",
                      DecimalKind::kAmount)
-      .value_or(Decimal());
+      .value_or(common::Decimal());
 }
 
 }  // namespace cryptotracker::pricing::providers

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 #include "services/pricing-service/domain/providers/parse_result.h"
 
 namespace cryptotracker::pricing::providers {
@@ -131,25 +131,25 @@ class FieldReader {
   // Integer milliseconds within [kMinTimestampMs, kMaxTimestampMs].
   int64_t TimestampMs(std::string_view key);
   // Positive and at most 1e12.
-  Decimal Price(std::string_view key);
+  common::Decimal Price(std::string_view key);
   // Not negative and at most 1e18 (volumes, quantities, market caps).
-  Decimal Amount(std::string_view key);
+  common::Decimal Amount(std::string_view key);
   // Any sign, magnitude at most 1e18 (changes, percentages).
-  Decimal Signed(std::string_view key);
+  common::Decimal Signed(std::string_view key);
 
   // Optional fields: absent or null give std::nullopt, other values are
   // validated as above.
   std::optional<std::string> OptionalString(std::string_view key);
   std::optional<int64_t> OptionalInteger(std::string_view key);
-  std::optional<Decimal> OptionalPrice(std::string_view key);
-  std::optional<Decimal> OptionalAmount(std::string_view key);
-  std::optional<Decimal> OptionalSigned(std::string_view key);
+  std::optional<common::Decimal> OptionalPrice(std::string_view key);
+  std::optional<common::Decimal> OptionalAmount(std::string_view key);
+  std::optional<common::Decimal> OptionalSigned(std::string_view key);
 
   // The same readers by array index, for Binance's positional arrays.
   int64_t IntegerAt(size_t index);
   int64_t TimestampMsAt(size_t index);
-  Decimal PriceAt(size_t index);
-  Decimal AmountAt(size_t index);
+  common::Decimal PriceAt(size_t index);
+  common::Decimal AmountAt(size_t index);
 
   // Records an error found by the caller (e.g. a cross-field check) unless
   // one is already recorded.
@@ -173,8 +173,9 @@ class FieldReader {
                                      std::string_view field);
   std::optional<int64_t> ReadTimestamp(const JsonValue& value,
                                        std::string_view field);
-  std::optional<Decimal> ReadDecimal(const JsonValue& value,
-                                     std::string_view field, DecimalKind kind);
+  std::optional<common::Decimal> ReadDecimal(const JsonValue& value,
+                                             std::string_view field,
+                                             DecimalKind kind);
 
   const JsonValue& container_;
   std::string path_;

@@ -119,9 +119,9 @@ TEST(FieldReaderTest, ReadsAndValidatesStringDecimals) {
                  R"("b":false,"t":1712513371739})");
   FieldReader reader(object, "data", DecimalEncoding::kString);
   ASSERT_TRUE(reader.ExpectObject());
-  EXPECT_EQ(reader.Price("p"), *Decimal::Parse("42000.1"));
-  EXPECT_EQ(reader.Amount("q"), Decimal());
-  EXPECT_EQ(reader.Signed("s"), *Decimal::Parse("-1.5"));
+  EXPECT_EQ(reader.Price("p"), *common::Decimal::Parse("42000.1"));
+  EXPECT_EQ(reader.Amount("q"), common::Decimal());
+  EXPECT_EQ(reader.Signed("s"), *common::Decimal::Parse("-1.5"));
   EXPECT_EQ(reader.Integer("i"), 17);
   EXPECT_EQ(reader.Symbol("sym"), "BTCUSDT");
   EXPECT_FALSE(reader.Bool("b"));
@@ -222,7 +222,7 @@ TEST(FieldReaderTest, NumberEncodingReadsTokensAndRoundsFloatNoise) {
       R"({"a":70187,"b":2.656e-05,"c":1.2345678901234567e-07,"d":"5",)"
       R"("e":null})");
   FieldReader reader(object, "[0]", DecimalEncoding::kNumber);
-  EXPECT_EQ(reader.Price("a"), Decimal::FromInteger(70187));
+  EXPECT_EQ(reader.Price("a"), common::Decimal::FromInteger(70187));
   EXPECT_EQ(reader.Price("b").ToString(), "0.00002656");
   EXPECT_EQ(reader.Price("c").ToString(), "0.000000123456789012");
   EXPECT_EQ(reader.OptionalAmount("e"), std::nullopt);
@@ -240,7 +240,7 @@ TEST(FieldReaderTest, PositionalArrays) {
   EXPECT_EQ(reader.error()->detail, "[4]: expected 2 elements, got 3");
   FieldReader second(row, "[4]", DecimalEncoding::kString);
   EXPECT_EQ(second.TimestampMsAt(0), 1712513340000);
-  EXPECT_EQ(second.PriceAt(1), *Decimal::Parse("1.5"));
+  EXPECT_EQ(second.PriceAt(1), *common::Decimal::Parse("1.5"));
   EXPECT_TRUE(second.ok());
   second.AmountAt(2);
   EXPECT_EQ(second.error()->reason, ParseErrorReason::kMissingField);

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "gtest/gtest.h"
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 
 namespace cryptotracker::pricing::test_fixtures {
 
@@ -23,7 +23,9 @@ inline std::string Fixture(const std::string& name) {
 }
 
 // A decimal literal the test knows to be valid.
-inline Decimal D(std::string_view text) { return *Decimal::Parse(text); }
+inline common::Decimal D(std::string_view text) {
+  return *common::Decimal::Parse(text);
+}
 
 }  // namespace cryptotracker::pricing::test_fixtures
 

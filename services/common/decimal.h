@@ -16,8 +16,8 @@
 // ("banker's rounding"), which has no upward bias when many rounded values
 // are summed. Every operation that could leave the range reports it instead
 // of wrapping.
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_DECIMAL_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_DECIMAL_H_
+#ifndef CRYPTOTRACKER_COMMON_DECIMAL_H_
+#define CRYPTOTRACKER_COMMON_DECIMAL_H_
 
 #include <compare>
 #include <cstdint>
@@ -27,7 +27,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::common {
 
 class Decimal {
  public:
@@ -146,6 +146,6 @@ class Decimal {
 // For test failure messages and logs: prints ToString().
 std::ostream& operator<<(std::ostream& os, Decimal value);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::common
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_DECIMAL_H_
+#endif  // CRYPTOTRACKER_COMMON_DECIMAL_H_

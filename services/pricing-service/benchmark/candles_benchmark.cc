@@ -1,13 +1,13 @@
 // Ingest throughput of CandleAggregator: how many trades per second one
 // ingest loop can fold into candles. Target: at least 100,000 ticks/s.
 //
-//   bazel run -c opt //services/pricing-service/domain:candles_benchmark
+//   bazel run -c opt //services/pricing-service/benchmark:candles_benchmark
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "services/pricing-service/domain/benchmark_random.h"
+#include "services/pricing-service/benchmark/benchmark_random.h"
 #include "services/pricing-service/domain/candles.h"
 
 namespace cryptotracker::pricing {
@@ -24,16 +24,16 @@ std::vector<Tick> MakeTicks(int symbols, int count) {
   ticks.reserve(count);
   BenchmarkRandom random;
   auto next = [&random] { return random.Next(); };
-  const Decimal base = *Decimal::Parse("64250.12");
+  const common::Decimal base = *common::Decimal::Parse("64250.12");
   for (int i = 0; i < count; ++i) {
     const int symbol = i % symbols;
     const int64_t sequence = i / symbols;
-    const Decimal offset =
-        *Decimal::FromRaw(static_cast<__int128>(next() % 10'000) *
-                          10'000'000'000'000'000);  // 0.00 .. 99.99
-    const Decimal quantity =
-        *Decimal::FromRaw(static_cast<__int128>(next() % 100'000'000 + 1) *
-                          10'000'000'000);  // 8 decimals
+    const common::Decimal offset =
+        *common::Decimal::FromRaw(static_cast<__int128>(next() % 10'000) *
+                                  10'000'000'000'000'000);  // 0.00 .. 99.99
+    const common::Decimal quantity = *common::Decimal::FromRaw(
+        static_cast<__int128>(next() % 100'000'000 + 1) *
+        10'000'000'000);  // 8 decimals
     ticks.push_back(Tick{
         "SYM" + std::to_string(symbol) + "USDT", *base.Add(offset), quantity,
         kT0 + sequence * 50 + static_cast<int64_t>(next() % 40), sequence});

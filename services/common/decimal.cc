@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 
 #include <charconv>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::common {
 namespace {
 
 using U128 = unsigned __int128;
@@ -529,4 +529,4 @@ std::ostream& operator<<(std::ostream& os, Decimal value) {
   return os << value.ToString();
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::common

@@ -2,14 +2,14 @@
 // 1,000-candle GetCandles response parses and prints 6,000 numeric values
 // (PostgreSQL numeric text -> Decimal -> canonical text).
 //
-//   bazel run -c opt //services/pricing-service/domain:decimal_benchmark
+//   bazel run -c opt //services/pricing-service/benchmark:decimal_benchmark
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "services/pricing-service/domain/benchmark_random.h"
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
+#include "services/pricing-service/benchmark/benchmark_random.h"
 
 namespace cryptotracker::pricing {
 namespace {
@@ -51,7 +51,7 @@ void BM_ParseThenToString(benchmark::State& state) {
       CandleTexts(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     for (const std::string& text : texts) {
-      std::string canonical = Decimal::Parse(text)->ToString();
+      std::string canonical = common::Decimal::Parse(text)->ToString();
       benchmark::DoNotOptimize(canonical);
     }
   }
@@ -64,7 +64,7 @@ void BM_Parse(benchmark::State& state) {
       CandleTexts(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     for (const std::string& text : texts) {
-      benchmark::DoNotOptimize(Decimal::Parse(text));
+      benchmark::DoNotOptimize(common::Decimal::Parse(text));
     }
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -72,13 +72,13 @@ void BM_Parse(benchmark::State& state) {
 BENCHMARK(BM_Parse)->Arg(6'000);
 
 void BM_ToString(benchmark::State& state) {
-  std::vector<Decimal> values;
+  std::vector<common::Decimal> values;
   for (const std::string& text :
        CandleTexts(static_cast<int>(state.range(0)))) {
-    values.push_back(*Decimal::Parse(text));
+    values.push_back(*common::Decimal::Parse(text));
   }
   for (auto _ : state) {
-    for (const Decimal& value : values) {
+    for (const common::Decimal& value : values) {
       std::string text = value.ToString();
       benchmark::DoNotOptimize(text);
     }

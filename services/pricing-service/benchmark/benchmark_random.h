@@ -1,7 +1,7 @@
 // A tiny deterministic generator for benchmark inputs: the same numbers on
 // every run and machine, so that runs compare (xorshift64, Marsaglia 2003).
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_BENCHMARK_RANDOM_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_BENCHMARK_RANDOM_H_
+#ifndef CRYPTOTRACKER_PRICING_BENCHMARK_BENCHMARK_RANDOM_H_
+#define CRYPTOTRACKER_PRICING_BENCHMARK_BENCHMARK_RANDOM_H_
 
 #include <cstdint>
 
@@ -22,4 +22,4 @@ class BenchmarkRandom {
 
 }  // namespace cryptotracker::pricing
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_BENCHMARK_RANDOM_H_
+#endif  // CRYPTOTRACKER_PRICING_BENCHMARK_BENCHMARK_RANDOM_H_

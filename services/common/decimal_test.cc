@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/decimal.h"
+#include "services/common/decimal.h"
 
 #include <cstdint>
 #include <random>
@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::common {
 namespace {
 
 constexpr char kMaxText[] = "170141183460469231731.687303715884105727";
@@ -511,4 +511,4 @@ TEST(DecimalTest, StreamsCanonicalText) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::common
