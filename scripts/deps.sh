@@ -21,12 +21,25 @@ readonly DEBIAN_PACKAGES=(
   ca-certificates curl jq python3 openssl
   # The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
   chromium
-  # Container images (make images) and their smoke test.
+  # Container images (make images) and their smoke test: podman as root with
+  # native overlay storage and CNI networking (its own dependencies), and
+  # debootstrap for the locally made base image. The OCI runtime is added
+  # below from deploy/images/containers.conf.
   podman debootstrap
 )
 readonly GRPCURL_VERSION=v1.9.3
 readonly MIN_GO=1.22
 readonly MIN_NODE=20
+
+# The OCI runtime that deploy/images/containers.conf tells podman to use.
+# Podman's Debian package is content with either crun or runc and brings crun,
+# so the one the configuration names is installed explicitly.
+container_runtime_package() {
+  local conf="${CT_ROOT}/deploy/images/containers.conf" runtime
+  runtime="$(sed -n 's/^[[:space:]]*runtime[[:space:]]*=[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' "${conf}" | head -n 1)"
+  [[ -n "${runtime}" ]] || ct_die "${conf} names no OCI runtime (runtime = \"...\" under [engine])"
+  printf '%s\n' "${runtime}"
+}
 
 installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
@@ -34,13 +47,14 @@ installed() {
 
 install_debian_packages() {
   command -v dpkg-query >/dev/null || ct_die "dpkg-query not found: this needs Debian 12"
-  local -a missing=()
+  local -a missing=() wanted=("${DEBIAN_PACKAGES[@]}")
   local package
-  for package in "${DEBIAN_PACKAGES[@]}"; do
+  wanted+=("$(container_runtime_package)") || exit 1
+  for package in "${wanted[@]}"; do
     installed "${package}" || missing+=("${package}")
   done
   if ((${#missing[@]} == 0)); then
-    ct_log "Debian packages: all ${#DEBIAN_PACKAGES[@]} installed"
+    ct_log "Debian packages: all ${#wanted[@]} installed"
     return
   fi
   local -a sudo=()
