@@ -30,12 +30,12 @@ Authenticator::Authenticator(std::shared_ptr<const JwtVerifier> verifier)
     : verifier_(std::move(verifier)) {}
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
-    const grpc::ServerContext& ctx) const {
+    const grpc::ServerContextBase& ctx) const {
   return Authenticate(ctx, std::chrono::system_clock::now());
 }
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
-    const grpc::ServerContext& ctx,
+    const grpc::ServerContextBase& ctx,
     std::chrono::system_clock::time_point now) const {
   if (verifier_ == nullptr) return Denied("no verifier configured");
   const auto& metadata = ctx.client_metadata();
@@ -60,7 +60,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   return principal;
 }
 
-std::string ClientAddress(const grpc::ServerContext& ctx) {
+std::string ClientAddress(const grpc::ServerContextBase& ctx) {
   const auto& metadata = ctx.client_metadata();
   auto it = metadata.find("x-real-ip");
   if (it != metadata.end()) {

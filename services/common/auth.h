@@ -18,6 +18,7 @@ struct Principal {
   std::string token_id;  // the token's jti ("" when absent)
 };
 
+// Takes grpc::ServerContextBase, so that sync and callback handlers share it.
 class Authenticator {
  public:
   explicit Authenticator(std::shared_ptr<const JwtVerifier> verifier);
@@ -27,11 +28,12 @@ class Authenticator {
   // generic message "authentication required" (the reason is only logged at
   // debug level). On success the user id is recorded for the current call
   // (CurrentUserId(), and so in log lines) and the principal returned.
-  absl::StatusOr<Principal> Authenticate(const grpc::ServerContext& ctx) const;
+  absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContextBase& ctx) const;
 
   // Same, with an explicit clock (tests).
   absl::StatusOr<Principal> Authenticate(
-      const grpc::ServerContext& ctx,
+      const grpc::ServerContextBase& ctx,
       std::chrono::system_clock::time_point now) const;
 
  private:
@@ -42,7 +44,7 @@ class Authenticator {
 // by the gateway) when it is a valid IPv4/IPv6 address, else the address part
 // of ctx.peer() ("ipv4:1.2.3.4:5" -> "1.2.3.4", "ipv6:[::1]:5" -> "::1"),
 // else the peer string itself.
-std::string ClientAddress(const grpc::ServerContext& ctx);
+std::string ClientAddress(const grpc::ServerContextBase& ctx);
 
 // Same code (absl and gRPC codes coincide) and message.
 grpc::Status ToGrpcStatus(const absl::Status& status);

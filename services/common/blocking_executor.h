@@ -24,6 +24,11 @@
 
 namespace cryptotracker::common {
 
+// A queue bound for a service's executor: calls waiting for a worker beyond
+// this are refused with RESOURCE_EXHAUSTED rather than queued without bound
+// (at a few milliseconds per call, a full queue is seconds of work).
+inline constexpr size_t kMaxQueuedBlockingCalls = 1024;
+
 class BlockingExecutor {
  public:
   // `threads` workers (e.g. the database pool size: more would only wait
@@ -56,10 +61,14 @@ class BlockingExecutor {
   std::vector<std::thread> workers_;
 };
 
+// The two ways a unary callback method finishes its call; a handler method
+// is one `return FinishOnExecutor(...)` or `return FinishInline(...)`.
+
 // A unary callback method whose body blocks: runs `body` under GuardedCall
 // on `executor` and finishes the call with its status. RESOURCE_EXHAUSTED
 // at once when the executor's queue is full. The request, response and
-// context stay valid until Finish, so `body` may use them.
+// context stay valid until Finish, so `body` may use them. `method` must
+// outlive the call (a string literal).
 template <class Fn>
 grpc::ServerUnaryReactor* FinishOnExecutor(BlockingExecutor& executor,
                                            grpc::CallbackServerContext* context,
@@ -72,6 +81,18 @@ grpc::ServerUnaryReactor* FinishOnExecutor(BlockingExecutor& executor,
   if (!queued) {
     reactor->Finish(ResourceExhausted("server busy; retry shortly"));
   }
+  return reactor;
+}
+
+// A unary callback method whose body never blocks (answers from memory):
+// runs `body` under GuardedCall on the gRPC thread and finishes the call.
+template <class Fn>
+grpc::ServerUnaryReactor* FinishInline(
+    grpc::CallbackServerContext* context, std::string_view method, Fn&& body,
+    AccessLog access_log = AccessLog::kEveryCall) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(
+      GuardedCall(context, method, std::forward<Fn>(body), access_log));
   return reactor;
 }
 

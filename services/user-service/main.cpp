@@ -1,20 +1,16 @@
-// user-service: wiring only. Reads configuration from the environment,
-// brings the schema up to date and serves UserService until SIGTERM/SIGINT.
+// user-service: its configuration and its object graph; the process around
+// them (logging, migrations, readiness, signals, exit codes) is
+// common::ServiceMain (services/common/service_main.h).
 #include <chrono>
 #include <cstdlib>
-#include <exception>
-#include <iostream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "services/common/config.h"
-#include "services/common/db.h"
 #include "services/common/jwt.h"
 #include "services/common/logging.h"
-#include "services/common/migrations.h"
-#include "services/common/server.h"
+#include "services/common/service_main.h"
 #include "services/user-service/domain/password_hasher.h"
 #include "services/user-service/handler/user_handler.h"
 #include "services/user-service/migrations.h"
@@ -28,7 +24,9 @@ constexpr const char* kServiceName = "user-service";
 struct Config {
   common::ServerConfig server;
   common::DatabaseConfig database;
-  std::string private_key_pem;
+  // Built from JWT_PRIVATE_KEY_FILE while reading, so that the key's PEM
+  // text is not kept and an unusable key is one more configuration problem.
+  std::shared_ptr<const common::JwtSigner> signer;
   handler::UserServiceSettings settings;
 };
 
@@ -40,7 +38,18 @@ Config ReadConfig() {
   const common::JwtVerifyConfig jwt = common::JwtVerifyConfig::FromEnv(env);
   config.settings.issuer = jwt.issuer;
   config.settings.audience = jwt.audience;
-  config.private_key_pem = env.FileContents("JWT_PRIVATE_KEY_FILE");
+  const std::string private_key_pem = env.FileContents("JWT_PRIVATE_KEY_FILE");
+  if (!private_key_pem.empty()) {
+    auto signer = common::JwtSigner::FromPrivateKeyPem(private_key_pem);
+    if (signer.ok()) {
+      config.signer =
+          std::make_shared<const common::JwtSigner>(*std::move(signer));
+    } else {
+      env.AddProblem("JWT_PRIVATE_KEY_FILE",
+                     "does not hold a usable key (" +
+                         std::string(signer.status().message()) + ")");
+    }
+  }
   using std::chrono::hours;
   using std::chrono::seconds;
   config.settings.access_token_ttl = env.Seconds(
@@ -59,52 +68,18 @@ Config ReadConfig() {
   return config;
 }
 
-int Run() {
-  Config config;
-  try {
-    config = ReadConfig();
-    common::InitLogging(kServiceName, config.server.log_level);
-  } catch (const common::ConfigError& error) {
-    std::cerr << kServiceName << ": " << error.what() << std::endl;
-    return EXIT_FAILURE;
-  }
-
-  auto signer = common::JwtSigner::FromPrivateKeyPem(config.private_key_pem);
-  config.private_key_pem.clear();
-  if (!signer.ok()) {
-    common::LogError("JWT_PRIVATE_KEY_FILE does not hold a usable key",
-                     {{"error", std::string(signer.status().message())}});
-    return EXIT_FAILURE;
-  }
-  auto shared_signer =
-      std::make_shared<const common::JwtSigner>(*std::move(signer));
-
-  common::ConnectionPool pool(config.database.ConnectionString(),
-                              config.database.pool_size);
-  common::ApplyMigrationsWithRetry(pool, kServiceName,
+int Serve(const Config& config) {
+  common::ServiceDatabase database(kServiceName, config.database,
                                    migrations::Migrations());
-
   const domain::PasswordHasher hasher;
-  storage::UserRepository repository(pool);
-  handler::UserHandler service(repository, hasher, shared_signer,
+  storage::UserRepository repository(database.pool());
+  handler::UserHandler service(repository, hasher, config.signer,
                                config.settings);
-
-  common::ServerOptions options;
-  options.port = config.server.grpc_port;
-  options.shutdown_grace = config.server.shutdown_grace;
-  options.service_name = kServiceName;
-  // Hashed once: the readiness probe runs every few seconds until shutdown.
-  const common::MigrationChecksums schema =
-      common::ChecksumsOf(migrations::Migrations());
-  common::GrpcServer server(options, {&service});
-  server.SetReadinessCheck([&pool, &schema] {
-    return pool.Ping() && common::MigrationsUpToDate(pool, schema);
-  });
   common::LogInfo("starting", {{"grpc_port", config.server.grpc_port},
-                               {"jwt_kid", shared_signer->key_id()},
+                               {"jwt_kid", config.signer->key_id()},
                                {"access_token_ttl_seconds",
                                 config.settings.access_token_ttl.count()}});
-  server.Run();
+  common::ServeUntilStopped(kServiceName, config.server, database, {&service});
   common::LogInfo("stopped");
   return EXIT_SUCCESS;
 }
@@ -113,11 +88,7 @@ int Run() {
 }  // namespace cryptotracker::user
 
 int main() {
-  try {
-    return cryptotracker::user::Run();
-  } catch (const std::exception& error) {
-    cryptotracker::common::LogError("fatal start-up error",
-                                    {{"error", error.what()}});
-    return EXIT_FAILURE;
-  }
+  return cryptotracker::common::ServiceMain(cryptotracker::user::kServiceName,
+                                            cryptotracker::user::ReadConfig,
+                                            cryptotracker::user::Serve);
 }
