@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Runs every test of the repository against a stack of its own, so it works
 # while `make up` runs: Bazel unit and integration tests, the gateway's Go
-# tests, the Kubernetes manifest checks and the end-to-end suite (testing/e2e). `make test` builds first and
-# then runs this. Exits non-zero if anything failed; the last line is the
+# tests, the Kubernetes manifest checks, the frontend's unit and browser
+# tests, the container image smoke test and the end-to-end suite
+# (testing/e2e). `make test` builds first and then runs this.
+#
+# Each stage ends passed, FAILED or SKIPPED (with the reason), on its own
+# line and again in the summary (lib/stages.sh). Exits non-zero if a stage
+# failed, or, with CI=true, if a stage was skipped (wholly or in part) and
+# testing/expected-skips.txt does not declare why. The last line is the
 # end-to-end count, "N passed, N failed".
 #
 # Settings (environment), defaults chosen not to collide with `make up`:
 # CT_RUN_DIR (.local/test), CT_HTTP_PORT (18080), CT_PG_PORT (55433),
-# CT_GRPC_PORT_BASE (51051), CT_SIDECAR_PORT_BASE (16001).
+# CT_GRPC_PORT_BASE (51051), CT_SIDECAR_PORT_BASE (16001). CT_TEST_STAGES
+# (e.g. "start test stack,end-to-end suite") runs only the stages named; the
+# others are reported as skipped.
 set -uo pipefail
 
 # shellcheck source=lib/stack.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/stack.sh"
+# shellcheck source=lib/stages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stages.sh"
 
 ct_configure "${CT_ROOT}/.local/test" 18080 55433 51051 16001
 ct_acquire_lock
@@ -26,50 +36,20 @@ readonly TEST_DATABASE_URL="postgresql://${TEST_DB_ROLE}:${TEST_DB_PASSWORD}@127
 # A throwaway server: durability only costs time here.
 readonly TEST_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
 
-declare -a stage_names=() stage_results=()
-e2e_summary=""
-
-record() {
-  stage_names+=("$1")
-  stage_results+=("$2")
-}
-
-banner() {
-  printf '\n======== %s ========\n' "$*"
-}
-
-# Runs one stage, recording PASS/FAIL and its duration.
-run_stage() {
-  local name="$1" started=${SECONDS} status
-  shift
-  banner "${name}"
-  "$@"
-  status=$?
-  if ((status == 0)); then
-    record "${name}" "passed ($((SECONDS - started))s)"
-  else
-    record "${name}" "FAILED with status ${status} ($((SECONDS - started))s)"
-  fi
-  return "${status}"
-}
-
 teardown() {
   trap - EXIT INT TERM
-  banner "stopping the test stack"
+  ct_banner "stopping the test stack"
   ct_stack_stop
 }
 
 finish() {
-  local status=0 i
+  local status=0 results="${CT_RUN_DIR}/e2e/results.txt"
   teardown
-  banner "summary"
-  for i in "${!stage_names[@]}"; do
-    printf '  %-26s %s\n' "${stage_names[i]}" "${stage_results[i]}"
-    [[ "${stage_results[i]}" == passed* ]] || status=1
-  done
+  ct_banner "summary"
+  ct_stage_summary || status=1
   echo "  logs: ${CT_LOG_DIR}/"
-  if [[ -n "${e2e_summary}" ]]; then
-    echo "${e2e_summary}"
+  if [[ -s "${results}" ]]; then
+    tail -n 1 "${results}"
   else
     echo "end-to-end suite did not run"
     echo "0 passed, 1 failed"
@@ -81,13 +61,12 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 start_stack() {
-  # A subshell, so a failing start (ct_die) ends only this stage; the
-  # processes it started are still stopped by teardown through their pid files.
-  (
-    set -e
-    ct_stack_start "${TEST_PG_OPTIONS}"
-    ct_pg_ensure_role "${TEST_DB_ROLE}" "${TEST_DB_PASSWORD}" CREATEDB
-  )
+  # Stages run in a subshell, so a failing start (ct_die) ends only this
+  # stage; the processes it started are still stopped by teardown through
+  # their pid files.
+  set -e
+  ct_stack_start "${TEST_PG_OPTIONS}"
+  ct_pg_ensure_role "${TEST_DB_ROLE}" "${TEST_DB_PASSWORD}" CREATEDB
 }
 
 bazel_tests() {
@@ -97,9 +76,8 @@ bazel_tests() {
   bazel test "${flags[@]}" "--test_env=TEST_DATABASE_URL=${TEST_DATABASE_URL}" -- ${BAZEL_TARGETS:-//...}
   local status=$?
   if ((status == 4)); then
-    # Bazel's "no test targets were found": nothing to fail.
-    echo "bazel: no test targets yet"
-    return 0
+    # Bazel's "no test targets were found": nothing ran, which is no pass.
+    ct_stage_skip "no test targets in ${BAZEL_TARGETS:-//...}"
   fi
   return "${status}"
 }
@@ -122,25 +100,25 @@ frontend_unit_tests() {
   (cd "${CT_ROOT}/frontend" && npm test)
 }
 
-# Real Chromium (Debian's) against the test stack's ingress.
+# Real Chromium (Debian's) against the test stack's ingress. The stack runs
+# pricing-service, so its market-data steps must run, not be skipped.
 frontend_browser_tests() {
   (cd "${CT_ROOT}/frontend" &&
     CT_E2E_BASE_URL="http://127.0.0.1:${CT_HTTP_PORT}" \
       CT_E2E_OUTPUT="${CT_ROOT}/testing/output/browser" \
+      CT_E2E_REQUIRE_PRICING="$([[ " ${CT_ACTIVE_SERVICES[*]} " == *" pricing "* ]] && echo 1 || echo 0)" \
       npm run e2e)
 }
 
 # Builds the user-service and gateway images with podman and runs them
-# read-only as non-root against a throwaway PostgreSQL; prints SKIPPED and
-# succeeds where podman cannot run containers (deploy/images/README.md).
+# read-only as non-root against a throwaway PostgreSQL; SKIPPED (status 77)
+# where podman cannot run containers (deploy/images/README.md).
 image_smoke_test() {
   "${CT_ROOT}/deploy/images/smoke-test.sh"
 }
 
 e2e_tests() {
   local results="${CT_RUN_DIR}/e2e/results.txt" user_index pricing_index
-  mkdir -p "${CT_RUN_DIR}/e2e"
-  rm -f "${results}"
   user_index="$(ct_service_index user)"
   pricing_index="$(ct_service_index pricing)"
   CT_E2E_BASE_URL="http://127.0.0.1:${CT_HTTP_PORT}" \
@@ -154,36 +132,41 @@ e2e_tests() {
     CT_E2E_RESULTS_FILE="${results}" \
     CT_E2E_RUNNING_SERVICES="$(printf '%s\n' "${CT_ACTIVE_SERVICES[@]}" | cut -d' ' -f1 | tr '\n' ' ')" \
     python3 "${CT_ROOT}/testing/e2e/run_e2e.py"
-  local status=$?
-  [[ -s "${results}" ]] && e2e_summary="$(tail -n 1 "${results}")"
-  return "${status}"
 }
 
-banner "preparing ${CT_RUN_DIR}"
+ct_banner "preparing ${CT_RUN_DIR}"
 ct_stack_reset
+mkdir -p "${CT_RUN_DIR}/e2e"
+rm -f "${CT_RUN_DIR}/e2e/results.txt"
 
 # (Stages are not run as `if` conditions: that would switch off `set -e`
 # inside them.)
-run_stage "start test stack" start_stack
+ct_stage_run "start test stack" start_stack
 stack_status=$?
 stack_ok=$((stack_status == 0))
 # Bazel's integration tests need only PostgreSQL, which may be up even when
 # a service failed to start.
 if ((stack_ok)) || ct_pg_is_running; then
-  run_stage "bazel test" bazel_tests
+  ct_stage_run "bazel test" bazel_tests
+elif ((stack_status == CT_STAGE_SKIP_STATUS)); then
+  ct_stage_record "bazel test" skipped "the test stack (its PostgreSQL) was not started"
 else
-  record "bazel test" "FAILED: PostgreSQL is not running"
+  ct_stage_record "bazel test" failed "PostgreSQL is not running"
 fi
-run_stage "gateway go tests" gateway_tests
-run_stage "kubernetes manifests" k8s_tests
-run_stage "frontend unit tests" frontend_unit_tests
-run_stage "container images" image_smoke_test
+ct_stage_run "gateway go tests" gateway_tests
+ct_stage_run "kubernetes manifests" k8s_tests
+ct_stage_run "frontend unit tests" frontend_unit_tests
+ct_stage_run "container images" image_smoke_test
 if ((stack_ok)); then
+  # The stack started in a subshell: its service list is filled in here.
   ct_select_services >/dev/null 2>&1
-  run_stage "browser tests" frontend_browser_tests
-  run_stage "end-to-end suite" e2e_tests
+  ct_stage_run "browser tests" frontend_browser_tests
+  ct_stage_run "end-to-end suite" e2e_tests
+elif ((stack_status == CT_STAGE_SKIP_STATUS)); then
+  ct_stage_record "browser tests" skipped "the test stack was not started"
+  ct_stage_record "end-to-end suite" skipped "the test stack was not started"
 else
-  record "browser tests" "FAILED: the stack did not start"
-  record "end-to-end suite" "FAILED: the stack did not start"
+  ct_stage_record "browser tests" failed "the stack did not start"
+  ct_stage_record "end-to-end suite" failed "the stack did not start"
 fi
 exit 0

@@ -10,8 +10,10 @@
 #   - the sidecar's /healthz answers 200,
 #   - a user can register, log in and read their profile through the sidecar
 #     (database, migrations, signing with the mounted key and verification).
-# Prints SKIPPED and exits 0 where podman cannot run containers; everything
-# it starts is removed on exit.
+# Where podman cannot run containers here (not root, podman missing or
+# broken) it prints "SKIPPED: <reason>" and exits 77, the status
+# scripts/lib/stages.sh reports as a skip, never as a pass; everything it
+# starts is removed on exit.
 #
 #   deploy/images/smoke-test.sh
 #   Environment: SMOKE_PG_PORT (55871), SMOKE_GRPC_PORT (55872),
@@ -22,6 +24,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/lib/postgres.sh
 source "${CT_ROOT}/scripts/lib/postgres.sh"
+# shellcheck source=scripts/lib/stages.sh
+source "${CT_ROOT}/scripts/lib/stages.sh"
 # A stack of its own: settings inherited from a caller's stack (make test
 # exports them) would point at that stack's ports, data and processes.
 unset CT_RUN_DIR CT_PG_DIR CT_HTTP_PORT CT_PG_PORT CT_GRPC_PORT_BASE CT_SIDECAR_PORT_BASE \
@@ -36,19 +40,15 @@ readonly TIMEOUT="${SMOKE_TIMEOUT:-90}"
 readonly APP_ID=10001
 readonly HEALTH_PROTO_ROOT=/usr/share/grpc-proto
 
-# Not being able to run containers here is no failure of the images.
-skip() {
-  ct_log "SKIPPED: $*"
-  exit 0
-}
-
 # --- Can podman run containers here? ---------------------------------------
-command -v podman >/dev/null || skip "podman is not installed (apt-get install podman)"
-[[ "$(id -u)" == 0 ]] || skip "the podman set-up here (deploy/images/containers.conf) is for root"
+# Not being able to run containers here is no failure of the images, but no
+# pass either: the caller sees a skip (ct_stage_skip).
+command -v podman >/dev/null || ct_stage_skip "podman is not installed (apt-get install podman)"
+[[ "$(id -u)" == 0 ]] || ct_stage_skip "the podman set-up here (deploy/images/containers.conf) is for root"
 podman_info_error="$(podman info 2>&1 >/dev/null)" ||
-  skip "podman cannot run here: ${podman_info_error}"
+  ct_stage_skip "podman cannot run here: ${podman_info_error} (make deps installs the OCI runtime that deploy/images/containers.conf names)"
 if ! podman image exists docker.io/library/debian:bookworm-slim && ! command -v debootstrap >/dev/null; then
-  skip "no debian:bookworm-slim image and no debootstrap to make one (apt-get install debootstrap)"
+  ct_stage_skip "no debian:bookworm-slim image and no debootstrap to make one (apt-get install debootstrap)"
 fi
 for tool in curl jq openssl; do
   command -v "${tool}" >/dev/null || ct_die "${tool} is required (make deps)"
@@ -60,7 +60,7 @@ done
 user_image="$(ct_image_ref user-service)"
 gateway_image="$(ct_image_ref gateway)"
 if ! runtime_error="$(podman run --rm --pull=never --network none --entrypoint /usr/bin/true "${user_image}" 2>&1)"; then
-  skip "podman cannot start containers here: ${runtime_error}"
+  ct_stage_skip "podman cannot start containers here: ${runtime_error}"
 fi
 
 # --- Throwaway PostgreSQL and key ------------------------------------------
@@ -177,7 +177,7 @@ if command -v grpcurl >/dev/null && [[ -f "${HEALTH_PROTO_ROOT}/grpc/health/v1/h
   wait_for "gRPC health SERVING on :${GRPC_PORT}" grpc_serving
   pass "user-service gRPC health check (grpc.health.v1.Health/Check) answers SERVING"
 else
-  ct_log "grpcurl or Debian's grpc-proto missing (make deps): the gRPC health check is covered only through the sidecar's /healthz"
+  ct_stage_note_skip "the direct gRPC health check: grpcurl or Debian's grpc-proto is missing (make deps); covered only through the sidecar's /healthz"
 fi
 wait_for "sidecar /healthz 200 on :${HTTP_PORT}" healthz_ok
 pass "sidecar GET /healthz answers 200 (it asks the service's gRPC health in turn)"

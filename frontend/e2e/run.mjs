@@ -8,7 +8,8 @@
 //   CT_CHROMIUM      browser binary (default /usr/bin/chromium, Debian's package)
 //   CT_E2E_OUTPUT    screenshot directory (default test-output/)
 //   CT_E2E_REQUIRE_PRICING=1  fail instead of skipping when pricing has no data
-import { mkdirSync } from 'node:fs';
+//   CT_STAGE_SKIP_FILE  where `make test` collects skipped steps (a skip is no pass)
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -29,6 +30,9 @@ async function step(name, body) {
     if (outcome && outcome.skip) {
       results.skipped += 1;
       console.log(`SKIP ${name}: ${outcome.skip}`);
+      if (process.env.CT_STAGE_SKIP_FILE) {
+        appendFileSync(process.env.CT_STAGE_SKIP_FILE, `browser step '${name}': ${outcome.skip}\n`);
+      }
     } else {
       results.passed += 1;
       console.log(`PASS ${name} (${Date.now() - started} ms)`);

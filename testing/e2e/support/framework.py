@@ -3,9 +3,13 @@
 Cases register with @case("name"). Each gets a Context (configuration and
 HTTP clients). A case passes when it returns, fails on any exception, and is
 skipped when it raises Skip. The runner ends with "N passed, N failed"
-(", N skipped" when there were skips), the line `make test` reports.
+(", N skipped" when there were skips), the line `make test` reports. A skip
+is no pass: under `make test` each one is also handed to the stage runner
+(CT_STAGE_SKIP_FILE, scripts/lib/stages.sh), which reports the suite as
+skipped in part.
 """
 
+import os
 import time
 import traceback
 
@@ -43,6 +47,13 @@ def _describe_failure(error):
     return "".join(frames[-3:]).rstrip()
 
 
+def _report_skip(line):
+    skip_file = os.environ.get("CT_STAGE_SKIP_FILE")
+    if skip_file:
+        with open(skip_file, "a", encoding="utf-8") as reasons:
+            reasons.write(line.replace("\n", " ") + "\n")
+
+
 def run_cases(cases, make_context, out):
     """Runs the cases; returns (passed, failed, skipped)."""
     passed = failed = skipped = 0
@@ -53,6 +64,7 @@ def run_cases(cases, make_context, out):
         except Skip as reason:
             skipped += 1
             print(f"SKIP  {name}: {reason}", file=out, flush=True)
+            _report_skip(f"end-to-end case '{name}': {reason}")
             continue
         except Exception as error:  # noqa: BLE001 - every failure is reported
             failed += 1
