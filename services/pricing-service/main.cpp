@@ -360,7 +360,7 @@ class Feed {
                    "coingecko refresh", [this] { RefreshCatalogue(); });
     std::vector<std::string> ids;
     for (const auto& asset : assets_) ids.push_back(asset.coingecko_id);
-    absl::StatusOr<providers::Batch<coingecko::CoinMarket>> markets =
+    absl::StatusOr<parsers::Batch<parsers::CoinMarket>> markets =
         coingecko_->GetCoinsMarkets("usd", ids,
                                     providers::CoinGeckoClient::kMaxPerPage);
     if (!markets.ok()) {
@@ -369,7 +369,7 @@ class Feed {
       return;
     }
     std::vector<storage::AssetMarketData> updates;
-    for (const coingecko::CoinMarket& coin : markets->items) {
+    for (const parsers::CoinMarket& coin : markets->items) {
       storage::AssetMarketData update{.coingecko_id = coin.id,
                                       .logo_url = coin.image};
       if (coin.market_cap_rank.has_value() && *coin.market_cap_rank > 0 &&

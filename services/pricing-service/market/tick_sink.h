@@ -1,7 +1,7 @@
 // The interface through which market-data providers (the Binance and
 // CoinGecko clients, the backfill job) hand data to the service.
 //
-// Providers parse exchange payloads (domain/providers) and call a TickSink;
+// Providers parse exchange payloads (parsers/) and call a TickSink;
 // everything behind it (latest state, candles, subscribers) is the service's
 // business. Implementations are thread-safe: several provider threads may
 // call them at once.

@@ -30,8 +30,8 @@ absl::Status BinanceErrorStatus(const HttpResponse& response) {
 }
 
 void LogRejected(std::string_view what,
-                 const std::vector<ItemError>& rejected) {
-  for (const ItemError& item : rejected) {
+                 const std::vector<parsers::ItemError>& rejected) {
+  for (const parsers::ItemError& item : rejected) {
     common::LogWarn("exchange row rejected",
                     {{"source", "binance"},
                      {"payload", what},
@@ -69,7 +69,7 @@ absl::StatusOr<std::string> BinanceRestClient::Fetch(
   return std::move(response->body);
 }
 
-absl::StatusOr<std::vector<binance::Kline>> BinanceRestClient::GetKlines(
+absl::StatusOr<std::vector<parsers::Kline>> BinanceRestClient::GetKlines(
     std::string_view symbol, Interval interval, int64_t start_ms,
     int64_t end_ms, int limit) {
   if (!IsValidBinanceSymbol(symbol)) {
@@ -88,7 +88,8 @@ absl::StatusOr<std::vector<binance::Kline>> BinanceRestClient::GetKlines(
       "&startTime=", start_ms, "&endTime=", end_ms, "&limit=", limit);
   absl::StatusOr<std::string> body = Fetch(query);
   if (!body.ok()) return body.status();
-  ParseResult<Batch<binance::Kline>> parsed = binance::ParseKlines(*body);
+  parsers::ParseResult<parsers::Batch<parsers::Kline>> parsed =
+      parsers::ParseKlines(*body);
   if (!parsed.ok()) {
     return absl::DataLossError(absl::StrCat("malformed klines response (",
                                             std::string(parsed.error().label()),
@@ -98,10 +99,10 @@ absl::StatusOr<std::vector<binance::Kline>> BinanceRestClient::GetKlines(
     rejected_rows_ += static_cast<int64_t>(parsed->rejected.size());
     LogRejected("klines", parsed->rejected);
   }
-  std::vector<binance::Kline> klines = std::move(parsed->items);
+  std::vector<parsers::Kline> klines = std::move(parsed->items);
   // Binance sends them oldest first; anything else would break paging.
   std::stable_sort(klines.begin(), klines.end(),
-                   [](const binance::Kline& a, const binance::Kline& b) {
+                   [](const parsers::Kline& a, const parsers::Kline& b) {
                      return a.open_time_ms < b.open_time_ms;
                    });
   return klines;
@@ -115,18 +116,18 @@ absl::StatusOr<std::vector<Candle>> BinanceRestClient::GetCandles(
   const int64_t width = IntervalMillis(interval);
   int64_t start = from_ms;
   for (int page = 0; page < kMaxPages && start < to_ms; ++page) {
-    absl::StatusOr<std::vector<binance::Kline>> klines =
+    absl::StatusOr<std::vector<parsers::Kline>> klines =
         GetKlines(symbol, interval, start, to_ms - 1, kMaxKlinesPerRequest);
     if (!klines.ok()) return klines.status();
     int64_t last_open = -1;
-    for (const binance::Kline& kline : *klines) {
+    for (const parsers::Kline& kline : *klines) {
       if (kline.open_time_ms < start || kline.open_time_ms >= to_ms) continue;
       if (!candles.empty() &&
           kline.open_time_ms <= candles.back().open_time_ms) {
         continue;  // overlapping pages: never a duplicate candle
       }
       candles.push_back(
-          binance::KlineToCandle(kline, std::string(symbol), interval, now_ms));
+          parsers::KlineToCandle(kline, std::string(symbol), interval, now_ms));
       last_open = kline.open_time_ms;
     }
     // A short page is the last one. The next page starts after the last
@@ -141,7 +142,7 @@ absl::StatusOr<std::vector<Candle>> BinanceRestClient::GetCandles(
   return candles;
 }
 
-absl::StatusOr<binance::Ticker24h> BinanceRestClient::GetTicker24h(
+absl::StatusOr<parsers::Ticker24h> BinanceRestClient::GetTicker24h(
     std::string_view symbol) {
   if (!IsValidBinanceSymbol(symbol)) {
     return absl::InvalidArgumentError("symbol must be 1 to 32 of A-Z, 0-9");
@@ -149,7 +150,8 @@ absl::StatusOr<binance::Ticker24h> BinanceRestClient::GetTicker24h(
   absl::StatusOr<std::string> body =
       Fetch(absl::StrCat("/api/v3/ticker/24hr?symbol=", std::string(symbol)));
   if (!body.ok()) return body.status();
-  ParseResult<binance::Ticker24h> parsed = binance::ParseTicker24h(*body);
+  parsers::ParseResult<parsers::Ticker24h> parsed =
+      parsers::ParseTicker24h(*body);
   if (!parsed.ok()) {
     return absl::DataLossError(absl::StrCat("malformed ticker response (",
                                             std::string(parsed.error().label()),
@@ -158,8 +160,8 @@ absl::StatusOr<binance::Ticker24h> BinanceRestClient::GetTicker24h(
   return std::move(parsed).value();
 }
 
-absl::StatusOr<Batch<binance::Ticker24h>> BinanceRestClient::GetTickers24h(
-    const std::vector<std::string>& symbols) {
+absl::StatusOr<parsers::Batch<parsers::Ticker24h>>
+BinanceRestClient::GetTickers24h(const std::vector<std::string>& symbols) {
   std::string query = "/api/v3/ticker/24hr";
   if (!symbols.empty()) {
     // symbols=["BTCUSDT","ETHUSDT"], percent-encoded.
@@ -176,8 +178,8 @@ absl::StatusOr<Batch<binance::Ticker24h>> BinanceRestClient::GetTickers24h(
   }
   absl::StatusOr<std::string> body = Fetch(query);
   if (!body.ok()) return body.status();
-  ParseResult<Batch<binance::Ticker24h>> parsed =
-      binance::ParseTicker24hList(*body);
+  parsers::ParseResult<parsers::Batch<parsers::Ticker24h>> parsed =
+      parsers::ParseTicker24hList(*body);
   if (!parsed.ok()) {
     return absl::DataLossError(absl::StrCat("malformed ticker list (",
                                             std::string(parsed.error().label()),

@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/domain/interval.h"
-#include "services/pricing-service/domain/providers/binance_parse.h"
+#include "services/pricing-service/parsers/binance_parse.h"
 #include "services/pricing-service/providers/http_client.h"
 
 namespace cryptotracker::pricing::providers {
@@ -44,7 +44,7 @@ class BinanceRestClient {
   // (the message carries Binance's code and text, e.g. -1121 "Invalid
   // symbol."), DATA_LOSS for a response that is not a klines array, and the
   // HttpClient errors (UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED).
-  absl::StatusOr<std::vector<binance::Kline>> GetKlines(
+  absl::StatusOr<std::vector<parsers::Kline>> GetKlines(
       std::string_view symbol, Interval interval, int64_t start_ms,
       int64_t end_ms, int limit = kMaxKlinesPerRequest);
 
@@ -57,11 +57,11 @@ class BinanceRestClient {
                                                  int64_t now_ms);
 
   // GET /api/v3/ticker/24hr?symbol=...
-  absl::StatusOr<binance::Ticker24h> GetTicker24h(std::string_view symbol);
+  absl::StatusOr<parsers::Ticker24h> GetTicker24h(std::string_view symbol);
   // Several symbols at once (all symbols when `symbols` is empty: heavy on
   // Binance's request weight, use sparingly). Objects that fail validation
   // are reported in `rejected`.
-  absl::StatusOr<Batch<binance::Ticker24h>> GetTickers24h(
+  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> GetTickers24h(
       const std::vector<std::string>& symbols);
 
   // GET /api/v3/time: the exchange clock, for skew checks.

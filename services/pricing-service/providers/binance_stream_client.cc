@@ -385,10 +385,11 @@ class BinanceStreamClient::Impl {
 
   void Process(std::string_view frame) {
     Count([](StreamStats& s) { ++s.messages; });
-    ParseResult<binance::StreamMessage> message =
-        binance::ParseStreamMessage(frame);
+    parsers::ParseResult<parsers::StreamMessage> message =
+        parsers::ParseStreamMessage(frame);
     if (!message.ok()) {
-      if (message.error().reason == ParseErrorReason::kControlMessage) {
+      if (message.error().reason ==
+          parsers::ParseErrorReason::kControlMessage) {
         Count([](StreamStats& s) { ++s.control_messages; });
         return;
       }
@@ -396,10 +397,10 @@ class BinanceStreamClient::Impl {
                     message.error().detail);
       return;
     }
-    for (const ItemError& item : message->rejected) {
+    for (const parsers::ItemError& item : message->rejected) {
       CountRejected(std::string(item.error.label()), item.error.detail);
     }
-    for (const binance::StreamEvent& event : message->events) {
+    for (const parsers::StreamEvent& event : message->events) {
       std::visit([this](const auto& e) { Handle(e); }, event);
     }
   }
@@ -420,7 +421,7 @@ class BinanceStreamClient::Impl {
     Count([](StreamStats& s) { ++s.out_of_order; });
   }
 
-  void Handle(const binance::TradeEvent& trade) {
+  void Handle(const parsers::TradeEvent& trade) {
     SymbolState* state = StateFor(trade.symbol);
     if (state == nullptr) return;
     if (trade.trade_id <= state->last_trade_id) {
@@ -430,11 +431,11 @@ class BinanceStreamClient::Impl {
     state->last_trade_id = trade.trade_id;
     state->last_seen_ms = std::max(state->last_seen_ms, trade.trade_time_ms);
     Count([](StreamStats& s) { ++s.trades; });
-    const Tick tick = binance::TradeToTick(trade);
+    const Tick tick = parsers::TradeToTick(trade);
     Notify([&] { listener_.OnTrade(tick); });
   }
 
-  void Handle(const binance::KlineEvent& kline) {
+  void Handle(const parsers::KlineEvent& kline) {
     SymbolState* state = StateFor(kline.symbol);
     if (state == nullptr) return;
     if (kline.interval != Interval::k1m) {
@@ -464,11 +465,11 @@ class BinanceStreamClient::Impl {
     state->last_kline_closed = kline.closed;
     state->last_seen_ms = std::max(state->last_seen_ms, kline.event_time_ms);
     Count([](StreamStats& s) { ++s.klines; });
-    const Candle candle = binance::KlineEventToCandle(kline);
+    const Candle candle = parsers::KlineEventToCandle(kline);
     Notify([&] { listener_.OnKline(candle); });
   }
 
-  void Handle(const binance::MiniTickerEvent& ticker) {
+  void Handle(const parsers::MiniTickerEvent& ticker) {
     SymbolState* state = StateFor(ticker.symbol);
     if (state == nullptr) return;
     if (ticker.event_time_ms <= state->last_ticker_event_ms) {

@@ -46,9 +46,10 @@ absl::StatusOr<std::unique_ptr<CoinGeckoClient>> CoinGeckoClient::Create(
       new CoinGeckoClient(*std::move(http), std::move(headers)));
 }
 
-absl::StatusOr<Batch<coingecko::CoinMarket>> CoinGeckoClient::GetCoinsMarkets(
-    const std::string& vs_currency, const std::vector<std::string>& ids,
-    int per_page, int page) {
+absl::StatusOr<parsers::Batch<parsers::CoinMarket>>
+CoinGeckoClient::GetCoinsMarkets(const std::string& vs_currency,
+                                 const std::vector<std::string>& ids,
+                                 int per_page, int page) {
   if (!IsValidToken(vs_currency, 16)) {
     return absl::InvalidArgumentError(
         "vs_currency must be a lower-case currency code such as usd");
@@ -97,14 +98,14 @@ absl::StatusOr<Batch<coingecko::CoinMarket>> CoinGeckoClient::GetCoinsMarkets(
     if (response->status == 404) return absl::NotFoundError(message);
     return absl::InvalidArgumentError(message);
   }
-  ParseResult<Batch<coingecko::CoinMarket>> parsed =
-      coingecko::ParseCoinsMarkets(response->body);
+  parsers::ParseResult<parsers::Batch<parsers::CoinMarket>> parsed =
+      parsers::ParseCoinsMarkets(response->body);
   if (!parsed.ok()) {
     return absl::DataLossError(absl::StrCat(
         "malformed /coins/markets response (",
         std::string(parsed.error().label()), "): ", parsed.error().detail));
   }
-  for (const ItemError& item : parsed->rejected) {
+  for (const parsers::ItemError& item : parsed->rejected) {
     ++rejected_items_;
     common::LogWarn("exchange row rejected",
                     {{"source", "coingecko"},

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/pricing-service/domain/providers/coingecko_parse.h"
+#include "services/pricing-service/parsers/coingecko_parse.h"
 #include "services/pricing-service/providers/http_client.h"
 
 namespace cryptotracker::pricing::providers {
@@ -45,7 +45,7 @@ class CoinGeckoClient {
   // ordered by market cap. `vs_currency` is lower-case ("usd", "eur",
   // "btc"); `ids` are CoinGecko ids (empty: the whole market); per_page in
   // [1, 250], page from 1. Elements failing validation are in `rejected`.
-  absl::StatusOr<Batch<coingecko::CoinMarket>> GetCoinsMarkets(
+  absl::StatusOr<parsers::Batch<parsers::CoinMarket>> GetCoinsMarkets(
       const std::string& vs_currency, const std::vector<std::string>& ids,
       int per_page = 100, int page = 1);
 

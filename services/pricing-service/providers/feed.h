@@ -16,14 +16,14 @@
 #include <string>
 
 #include "services/pricing-service/domain/candles.h"
-#include "services/pricing-service/domain/providers/binance_parse.h"
+#include "services/pricing-service/parsers/binance_parse.h"
 
 namespace cryptotracker::pricing::providers {
 
 // 24-hour rolling statistics of one symbol from the "@miniTicker" stream:
 // last price (close), price 24 hours ago (open), high, low, base and quote
 // volume, event time.
-using Ticker = binance::MiniTickerEvent;
+using Ticker = parsers::MiniTickerEvent;
 
 class MarketFeedListener {
  public:

@@ -139,7 +139,7 @@ TEST(HttpClientTest, TooManyRequestsWaitsForRetryAfterThenSucceeds) {
   ScriptedHttpServer server({{429, R"({"code":-1003,"msg":"Too many."})", "1"},
                              {200, kOneKline, ""}});
   auto client = Binance(server);
-  absl::StatusOr<std::vector<binance::Kline>> klines = client->GetKlines(
+  absl::StatusOr<std::vector<parsers::Kline>> klines = client->GetKlines(
       "BTCUSDT", Interval::k1m, 1712513340000, 1712513399999, 1);
   ASSERT_TRUE(klines.ok()) << klines.status();
   ASSERT_EQ(klines->size(), 1u);
@@ -159,7 +159,7 @@ TEST(HttpClientTest, BanLongerThanTheRetryBudgetFailsFastAndStopsRequests) {
                              {200, kOneKline, ""}});
   auto client = Binance(server);
   const auto started = steady_clock::now();
-  absl::StatusOr<binance::Ticker24h> ticker = client->GetTicker24h("BTCUSDT");
+  absl::StatusOr<parsers::Ticker24h> ticker = client->GetTicker24h("BTCUSDT");
   EXPECT_EQ(ticker.status().code(), absl::StatusCode::kResourceExhausted);
   // The next request is refused locally: the server is not hammered.
   absl::StatusOr<int64_t> time = client->GetServerTime();
@@ -207,7 +207,7 @@ TEST(HttpClientTest, BinanceErrorsAreReportedWithCodeAndNotRetried) {
   ScriptedHttpServer server(
       {{400, R"({"code":-1121,"msg":"Invalid symbol."})", ""}});
   auto client = Binance(server);
-  absl::StatusOr<binance::Ticker24h> ticker = client->GetTicker24h("NOPEUSDT");
+  absl::StatusOr<parsers::Ticker24h> ticker = client->GetTicker24h("NOPEUSDT");
   EXPECT_EQ(ticker.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(ticker.status().message()).find("-1121"),
             std::string::npos);
@@ -254,7 +254,7 @@ TEST(CoinGeckoClientTest, SendsTheDemoOrProKeyHeader) {
                         "demo-key-123", FastRetries()};
   auto demo_client = CoinGeckoClient::Create(demo);
   ASSERT_TRUE(demo_client.ok()) << demo_client.status();
-  absl::StatusOr<Batch<coingecko::CoinMarket>> markets =
+  absl::StatusOr<parsers::Batch<parsers::CoinMarket>> markets =
       (*demo_client)->GetCoinsMarkets("usd", {"bitcoin", "ethereum"}, 50, 2);
   ASSERT_TRUE(markets.ok()) << markets.status();
   ASSERT_EQ(markets->items.size(), 1u);
@@ -284,7 +284,7 @@ TEST(CoinGeckoClientTest, RateLimitAndErrors) {
   auto client = CoinGeckoClient::Create(
       {server.url() + "/api/v3", CoinGeckoPlan::kPublic, "", FastRetries()});
   ASSERT_TRUE(client.ok());
-  absl::StatusOr<Batch<coingecko::CoinMarket>> markets =
+  absl::StatusOr<parsers::Batch<parsers::CoinMarket>> markets =
       (*client)->GetCoinsMarkets("xyz", {});
   EXPECT_EQ(markets.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(markets.status().message()).find("invalid vs_currency"),

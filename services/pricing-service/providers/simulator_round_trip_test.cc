@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "services/pricing-service/domain/providers/binance_parse.h"
-#include "services/pricing-service/domain/providers/coingecko_parse.h"
+#include "services/pricing-service/parsers/binance_parse.h"
+#include "services/pricing-service/parsers/coingecko_parse.h"
 #include "services/pricing-service/providers/binance_rest_client.h"
 #include "services/pricing-service/providers/binance_stream_client.h"
 #include "services/pricing-service/providers/coingecko_client.h"
@@ -52,10 +52,10 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   // @trade in the combined envelope.
   const std::string trade_frame = sim::CombinedEnvelope(
       "btcusdt@trade", sim::TradeEvent(asset, trades[3], now));
-  ParseResult<binance::StreamMessage> trade =
-      binance::ParseStreamMessage(trade_frame);
+  parsers::ParseResult<parsers::StreamMessage> trade =
+      parsers::ParseStreamMessage(trade_frame);
   ASSERT_TRUE(trade.ok()) << trade.error().detail;
-  const auto& trade_event = std::get<binance::TradeEvent>(trade->events[0]);
+  const auto& trade_event = std::get<parsers::TradeEvent>(trade->events[0]);
   EXPECT_EQ(trade_event.trade_id, trades[3].id);
   EXPECT_EQ(trade_event.trade_time_ms, trades[3].time_ms);
   EXPECT_EQ(trade_event.price, Ticks(asset, trades[3].price_ticks));
@@ -64,34 +64,34 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   // @kline_1m, the 12-field REST row and the 1h aggregate agree.
   const sim::Bar minute =
       model.Aggregate(btc, kHistoryMs + 5 * kMinute, kMinute, now + kMinute);
-  ParseResult<binance::StreamMessage> kline =
-      binance::ParseStreamMessage(sim::CombinedEnvelope(
+  parsers::ParseResult<parsers::StreamMessage> kline =
+      parsers::ParseStreamMessage(sim::CombinedEnvelope(
           "btcusdt@kline_1m",
           sim::KlineEvent(asset, minute, "1m", kMinute, true, now)));
   ASSERT_TRUE(kline.ok()) << kline.error().detail;
-  const auto& kline_event = std::get<binance::KlineEvent>(kline->events[0]);
+  const auto& kline_event = std::get<parsers::KlineEvent>(kline->events[0]);
   EXPECT_TRUE(kline_event.closed);
   EXPECT_EQ(kline_event.high, Ticks(asset, minute.high_ticks));
   EXPECT_EQ(kline_event.trade_count, 64);
 
-  ParseResult<Batch<binance::Kline>> rows =
-      binance::ParseKlines("[" + sim::KlineRow(asset, minute, kMinute) + "]");
+  parsers::ParseResult<parsers::Batch<parsers::Kline>> rows =
+      parsers::ParseKlines("[" + sim::KlineRow(asset, minute, kMinute) + "]");
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->items.size(), 1u);
-  const Candle rest = binance::KlineToCandle(rows->items[0], "BTCUSDT",
+  const Candle rest = parsers::KlineToCandle(rows->items[0], "BTCUSDT",
                                              Interval::k1m, now + kMinute);
-  Candle stream = binance::KlineEventToCandle(kline_event);
+  Candle stream = parsers::KlineEventToCandle(kline_event);
   EXPECT_EQ(rest, stream);
 
   // @miniTicker and /ticker/24hr.
   const sim::Bar day = model.Aggregate(btc, now - 86'400'000, 86'400'000, now);
-  ParseResult<binance::StreamMessage> mini =
-      binance::ParseStreamMessage(sim::CombinedEnvelope(
+  parsers::ParseResult<parsers::StreamMessage> mini =
+      parsers::ParseStreamMessage(sim::CombinedEnvelope(
           "btcusdt@miniTicker", sim::MiniTickerEvent(asset, day, now)));
   ASSERT_TRUE(mini.ok()) << mini.error().detail;
-  EXPECT_EQ(std::get<binance::MiniTickerEvent>(mini->events[0]).close,
+  EXPECT_EQ(std::get<parsers::MiniTickerEvent>(mini->events[0]).close,
             Ticks(asset, trades[31].price_ticks));
-  ParseResult<binance::Ticker24h> ticker = binance::ParseTicker24h(
+  parsers::ParseResult<parsers::Ticker24h> ticker = parsers::ParseTicker24h(
       sim::Ticker24h(asset, day, day.open_ticks, now - 86'400'000, now));
   ASSERT_TRUE(ticker.ok()) << ticker.error().detail;
   EXPECT_EQ(ticker->trade_count, 1440 * 64);
@@ -102,8 +102,8 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   EXPECT_EQ(ticker->price_change, *change);
 
   // CoinGecko: numbers, not strings.
-  ParseResult<Batch<coingecko::CoinMarket>> coins =
-      coingecko::ParseCoinsMarkets(
+  parsers::ParseResult<parsers::Batch<parsers::CoinMarket>> coins =
+      parsers::ParseCoinsMarkets(
           "[" + sim::CoinMarket(asset, day, 1.0, 1, now) + "]");
   ASSERT_TRUE(coins.ok());
   ASSERT_EQ(coins->items.size(), 1u) << coins->rejected[0].error.detail;
@@ -118,10 +118,11 @@ TEST(WireFormatRoundTripTest, EveryAssetsPricesParseExactly) {
     const sim::AssetSpec& asset = model.asset(static_cast<int>(i));
     for (const sim::Trade& trade :
          model.TradesInMinute(static_cast<int>(i), kHistoryMs)) {
-      ParseResult<binance::StreamMessage> parsed = binance::ParseStreamMessage(
-          sim::TradeEvent(asset, trade, kHistoryMs));
+      parsers::ParseResult<parsers::StreamMessage> parsed =
+          parsers::ParseStreamMessage(
+              sim::TradeEvent(asset, trade, kHistoryMs));
       ASSERT_TRUE(parsed.ok()) << asset.pair << ": " << parsed.error().detail;
-      const auto& event = std::get<binance::TradeEvent>(parsed->events[0]);
+      const auto& event = std::get<parsers::TradeEvent>(parsed->events[0]);
       EXPECT_EQ(event.price, Ticks(asset, trade.price_ticks)) << asset.pair;
       EXPECT_TRUE(event.quantity.IsPositive()) << asset.pair;
     }
@@ -187,7 +188,7 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
   ASSERT_TRUE(hourly.ok()) << hourly.status();
   EXPECT_EQ(hourly->size(), 24u);
 
-  absl::StatusOr<std::vector<binance::Kline>> unknown =
+  absl::StatusOr<std::vector<parsers::Kline>> unknown =
       (*client)->GetKlines("NOPEUSDT", Interval::k1m, from, to, 10);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -195,16 +196,16 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
 TEST_F(SimulatorFixture, TickersAndCoinMarketsParse) {
   auto binance_client = BinanceRestClient::Create({HttpUrl(), {}});
   ASSERT_TRUE(binance_client.ok());
-  absl::StatusOr<binance::Ticker24h> ticker =
+  absl::StatusOr<parsers::Ticker24h> ticker =
       (*binance_client)->GetTicker24h("SOLUSDT");
   ASSERT_TRUE(ticker.ok()) << ticker.status();
   EXPECT_EQ(ticker->symbol, "SOLUSDT");
-  absl::StatusOr<Batch<binance::Ticker24h>> all =
+  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> all =
       (*binance_client)->GetTickers24h({});
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->items.size(), simulator_->model().assets().size());
   EXPECT_TRUE(all->rejected.empty());
-  absl::StatusOr<Batch<binance::Ticker24h>> two =
+  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> two =
       (*binance_client)->GetTickers24h({"BTCUSDT", "EURUSDT"});
   ASSERT_TRUE(two.ok()) << two.status();
   EXPECT_EQ(two->items.size(), 2u);
@@ -216,7 +217,7 @@ TEST_F(SimulatorFixture, TickersAndCoinMarketsParse) {
   auto gecko = CoinGeckoClient::Create(
       {HttpUrl() + "/api/v3", CoinGeckoPlan::kDemo, "sim-key", {}});
   ASSERT_TRUE(gecko.ok());
-  absl::StatusOr<Batch<coingecko::CoinMarket>> markets =
+  absl::StatusOr<parsers::Batch<parsers::CoinMarket>> markets =
       (*gecko)->GetCoinsMarkets("usd", {}, 250, 1);
   ASSERT_TRUE(markets.ok()) << markets.status();
   // Every simulated coin: the 23 pairs but EURUSDT.
@@ -225,7 +226,7 @@ TEST_F(SimulatorFixture, TickersAndCoinMarketsParse) {
   for (size_t i = 0; i < markets->items.size(); ++i) {
     EXPECT_EQ(markets->items[i].market_cap_rank, static_cast<int64_t>(i) + 1);
   }
-  absl::StatusOr<Batch<coingecko::CoinMarket>> eur =
+  absl::StatusOr<parsers::Batch<parsers::CoinMarket>> eur =
       (*gecko)->GetCoinsMarkets("eur", {"ethereum"});
   ASSERT_TRUE(eur.ok()) << eur.status();
   ASSERT_EQ(eur->items.size(), 1u);

@@ -4,8 +4,8 @@
 // floats on its side. They are read from their exact token text (see
 // json_reader.h), never through a double of ours, and digits beyond the
 // 18th decimal, which only a float can produce, are rounded half to even.
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_COINGECKO_PARSE_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_COINGECKO_PARSE_H_
+#ifndef CRYPTOTRACKER_PRICING_PARSERS_COINGECKO_PARSE_H_
+#define CRYPTOTRACKER_PRICING_PARSERS_COINGECKO_PARSE_H_
 
 #include <cstdint>
 #include <optional>
@@ -13,12 +13,9 @@
 #include <string_view>
 
 #include "services/common/decimal.h"
-#include "services/pricing-service/domain/providers/parse_result.h"
+#include "services/pricing-service/parsers/parse_result.h"
 
-namespace cryptotracker::pricing::coingecko {
-
-using providers::Batch;
-using providers::ParseResult;
+namespace cryptotracker::pricing::parsers {
 
 // One element of the /coins/markets array. CoinGecko reports null for
 // statistics it does not have (dead or newly listed coins); those are
@@ -53,6 +50,6 @@ ParseResult<Batch<CoinMarket>> ParseCoinsMarkets(std::string_view body);
 // seconds). std::nullopt for anything else.
 std::optional<int64_t> ParseIso8601UtcMillis(std::string_view text);
 
-}  // namespace cryptotracker::pricing::coingecko
+}  // namespace cryptotracker::pricing::parsers
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_COINGECKO_PARSE_H_
+#endif  // CRYPTOTRACKER_PRICING_PARSERS_COINGECKO_PARSE_H_

@@ -1,6 +1,6 @@
 // Helpers shared by the provider parser tests.
-#ifndef CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
-#define CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
+#ifndef CRYPTOTRACKER_PRICING_PARSERS_TEST_FIXTURES_H_
+#define CRYPTOTRACKER_PRICING_PARSERS_TEST_FIXTURES_H_
 
 #include <fstream>
 #include <sstream>
@@ -10,11 +10,11 @@
 #include "gtest/gtest.h"
 #include "services/common/decimal.h"
 
-namespace cryptotracker::pricing::test_fixtures {
+namespace cryptotracker::pricing::parsers {
 
-// Contents of domain/testdata/<name> (a runfile of the test).
+// Contents of parsers/testdata/<name> (a runfile of the test).
 inline std::string Fixture(const std::string& name) {
-  const std::string path = "services/pricing-service/domain/testdata/" + name;
+  const std::string path = "services/pricing-service/parsers/testdata/" + name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "missing fixture " << path;
   std::ostringstream content;
@@ -27,6 +27,6 @@ inline common::Decimal D(std::string_view text) {
   return *common::Decimal::Parse(text);
 }
 
-}  // namespace cryptotracker::pricing::test_fixtures
+}  // namespace cryptotracker::pricing::parsers
 
-#endif  // CRYPTOTRACKER_SERVICES_PRICING_SERVICE_DOMAIN_PROVIDERS_TEST_FIXTURES_H_
+#endif  // CRYPTOTRACKER_PRICING_PARSERS_TEST_FIXTURES_H_

@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/providers/binance_parse.h"
+#include "services/pricing-service/parsers/binance_parse.h"
 
 #include <cctype>
 #include <optional>
@@ -6,18 +6,10 @@
 #include <string_view>
 #include <utility>
 
-#include "services/pricing-service/domain/providers/json_reader.h"
+#include "services/pricing-service/parsers/json_reader.h"
 
-namespace cryptotracker::pricing::binance {
+namespace cryptotracker::pricing::parsers {
 namespace {
-
-using providers::DecimalEncoding;
-using providers::FieldReader;
-using providers::ItemError;
-using providers::JsonValue;
-using providers::ParseError;
-using providers::ParseErrorReason;
-using providers::ParseJson;
 
 // Records kInconsistentOhlc unless low <= open, close <= high.
 void CheckOhlc(FieldReader& reader, common::Decimal open, common::Decimal high,
@@ -320,9 +312,9 @@ ParseResult<StreamMessage> ParseStreamMessage(std::string_view frame) {
   if (!document.ok()) return document.error();
   const JsonValue& root = *document;
   if (root.type() != JsonValue::Type::kObject) {
-    return ParseError{ParseErrorReason::kWrongType,
-                      "$: expected an object, got " +
-                          std::string(providers::JsonTypeName(root.type()))};
+    return ParseError{
+        ParseErrorReason::kWrongType,
+        "$: expected an object, got " + std::string(JsonTypeName(root.type()))};
   }
   const JsonValue* data = root.Find("data");
   if (data == nullptr && root.Find("e") == nullptr &&
@@ -371,4 +363,4 @@ ParseResult<StreamMessage> ParseStreamMessage(std::string_view frame) {
   return message;
 }
 
-}  // namespace cryptotracker::pricing::binance
+}  // namespace cryptotracker::pricing::parsers

@@ -1,10 +1,10 @@
-#include "services/pricing-service/domain/providers/json_reader.h"
+#include "services/pricing-service/parsers/json_reader.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing::providers {
+namespace cryptotracker::pricing::parsers {
 namespace {
 
 ParseErrorReason ReasonOf(std::string_view text, JsonLimits limits = {}) {
@@ -251,4 +251,4 @@ TEST(FieldReaderTest, PositionalArrays) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing::providers
+}  // namespace cryptotracker::pricing::parsers

@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/providers/coingecko_parse.h"
+#include "services/pricing-service/parsers/coingecko_parse.h"
 
 #include <cstdint>
 #include <optional>
@@ -9,17 +9,10 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "services/pricing-service/domain/providers/json_reader.h"
+#include "services/pricing-service/parsers/json_reader.h"
 
-namespace cryptotracker::pricing::coingecko {
+namespace cryptotracker::pricing::parsers {
 namespace {
-
-using providers::DecimalEncoding;
-using providers::FieldReader;
-using providers::ItemError;
-using providers::JsonValue;
-using providers::ParseError;
-using providers::ParseErrorReason;
 
 // Reads exactly `count` digits at `pos`.
 std::optional<int> Digits(std::string_view text, size_t pos, size_t count) {
@@ -69,8 +62,8 @@ ParseResult<CoinMarket> ParseCoin(const JsonValue& value, std::string path) {
   if (reader.ok() && last_updated.has_value()) {
     coin.last_updated_ms = ParseIso8601UtcMillis(*last_updated);
     if (!coin.last_updated_ms.has_value() ||
-        *coin.last_updated_ms < providers::kMinTimestampMs ||
-        *coin.last_updated_ms > providers::kMaxTimestampMs) {
+        *coin.last_updated_ms < kMinTimestampMs ||
+        *coin.last_updated_ms > kMaxTimestampMs) {
       reader.Fail(ParseErrorReason::kInvalidTimestamp, "last_updated",
                   "expected an ISO 8601 UTC time between 2009 and 2100");
     }
@@ -123,13 +116,12 @@ std::optional<int64_t> ParseIso8601UtcMillis(std::string_view text) {
 }
 
 ParseResult<Batch<CoinMarket>> ParseCoinsMarkets(std::string_view body) {
-  ParseResult<JsonValue> document = providers::ParseJson(body);
+  ParseResult<JsonValue> document = ParseJson(body);
   if (!document.ok()) return document.error();
   if (document->type() != JsonValue::Type::kArray) {
-    return ParseError{
-        ParseErrorReason::kWrongType,
-        "$: expected an array of coins, got " +
-            std::string(providers::JsonTypeName(document->type()))};
+    return ParseError{ParseErrorReason::kWrongType,
+                      "$: expected an array of coins, got " +
+                          std::string(JsonTypeName(document->type()))};
   }
   Batch<CoinMarket> batch;
   const std::vector<JsonValue>& coins = document->array();
@@ -145,4 +137,4 @@ ParseResult<Batch<CoinMarket>> ParseCoinsMarkets(std::string_view body) {
   return batch;
 }
 
-}  // namespace cryptotracker::pricing::coingecko
+}  // namespace cryptotracker::pricing::parsers

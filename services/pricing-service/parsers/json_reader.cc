@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/providers/json_reader.h"
+#include "services/pricing-service/parsers/json_reader.h"
 
 #include <charconv>
 #include <cstddef>
@@ -14,7 +14,7 @@
 
 #include "absl/status/status.h"
 
-namespace cryptotracker::pricing::providers {
+namespace cryptotracker::pricing::parsers {
 
 JsonValue::JsonValue(Type type) : type_(type) {}
 
@@ -544,4 +544,4 @@ common::Decimal FieldReader::AmountAt(size_t index) {
       .value_or(common::Decimal());
 }
 
-}  // namespace cryptotracker::pricing::providers
+}  // namespace cryptotracker::pricing::parsers

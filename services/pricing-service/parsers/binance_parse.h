@@ -6,8 +6,8 @@
 // JSON numbers. Unknown extra fields are ignored, as Binance adds fields
 // over time; missing documented fields, wrong types and implausible values
 // are errors (see parse_result.h for the reasons).
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
+#ifndef CRYPTOTRACKER_PRICING_PARSERS_BINANCE_PARSE_H_
+#define CRYPTOTRACKER_PRICING_PARSERS_BINANCE_PARSE_H_
 
 #include <cstdint>
 #include <string>
@@ -18,12 +18,9 @@
 #include "services/common/decimal.h"
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/domain/interval.h"
-#include "services/pricing-service/domain/providers/parse_result.h"
+#include "services/pricing-service/parsers/parse_result.h"
 
-namespace cryptotracker::pricing::binance {
-
-using providers::Batch;
-using providers::ParseResult;
+namespace cryptotracker::pricing::parsers {
 
 // One row of GET /api/v3/klines: a 12-element array
 //   [open time, "open", "high", "low", "close", "volume", close time,
@@ -148,7 +145,7 @@ struct StreamMessage {
   // One event, or several for array streams such as "!miniTicker@arr".
   std::vector<StreamEvent> events;
   // Elements of an array stream that were skipped.
-  std::vector<providers::ItemError> rejected;
+  std::vector<ItemError> rejected;
 };
 
 // Accepts the combined-stream envelope {"stream":"btcusdt@trade","data":
@@ -159,6 +156,6 @@ struct StreamMessage {
 // "aggTrade", "depthUpdate"), and the usual field errors.
 ParseResult<StreamMessage> ParseStreamMessage(std::string_view frame);
 
-}  // namespace cryptotracker::pricing::binance
+}  // namespace cryptotracker::pricing::parsers
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_BINANCE_PARSE_H_
+#endif  // CRYPTOTRACKER_PRICING_PARSERS_BINANCE_PARSE_H_

@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/providers/binance_parse.h"
+#include "services/pricing-service/parsers/binance_parse.h"
 
 #include <fstream>
 #include <random>
@@ -7,15 +7,10 @@
 #include <variant>
 
 #include "gtest/gtest.h"
-#include "services/pricing-service/domain/providers/test_fixtures.h"
+#include "services/pricing-service/parsers/test_fixtures.h"
 
-namespace cryptotracker::pricing::binance {
+namespace cryptotracker::pricing::parsers {
 namespace {
-
-using providers::ParseErrorReason;
-
-using ::cryptotracker::pricing::test_fixtures::D;
-using ::cryptotracker::pricing::test_fixtures::Fixture;
 
 template <typename T>
 ParseErrorReason ReasonOf(const ParseResult<T>& result) {
@@ -460,4 +455,4 @@ TEST(BinanceRobustnessTest, RandomByteMutationsNeverEscape) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing::binance
+}  // namespace cryptotracker::pricing::parsers

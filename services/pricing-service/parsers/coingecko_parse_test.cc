@@ -1,4 +1,4 @@
-#include "services/pricing-service/domain/providers/coingecko_parse.h"
+#include "services/pricing-service/parsers/coingecko_parse.h"
 
 #include <fstream>
 #include <random>
@@ -6,15 +6,10 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "services/pricing-service/domain/providers/test_fixtures.h"
+#include "services/pricing-service/parsers/test_fixtures.h"
 
-namespace cryptotracker::pricing::coingecko {
+namespace cryptotracker::pricing::parsers {
 namespace {
-
-using providers::ParseErrorReason;
-
-using ::cryptotracker::pricing::test_fixtures::D;
-using ::cryptotracker::pricing::test_fixtures::Fixture;
 
 TEST(CoinGeckoMarketsTest, ParsesDocumentedFormat) {
   ParseResult<Batch<CoinMarket>> result =
@@ -234,4 +229,4 @@ TEST(Iso8601Test, RejectsEverythingElse) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing::coingecko
+}  // namespace cryptotracker::pricing::parsers

@@ -4,8 +4,8 @@
 // ParseError whose reason has a stable snake_case label for a metrics
 // counter (e.g. pricing_feed_rejected_total{reason="wrong_type"}) and whose
 // detail names the offending field for logs.
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_PARSE_RESULT_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_PARSE_RESULT_H_
+#ifndef CRYPTOTRACKER_PRICING_PARSERS_PARSE_RESULT_H_
+#define CRYPTOTRACKER_PRICING_PARSERS_PARSE_RESULT_H_
 
 #include <cstddef>
 #include <string>
@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-namespace cryptotracker::pricing::providers {
+namespace cryptotracker::pricing::parsers {
 
 enum class ParseErrorReason {
   // Not JSON at all, truncated, invalid UTF-8, or a repeated object key.
@@ -103,6 +103,6 @@ struct Batch {
   std::vector<ItemError> rejected;
 };
 
-}  // namespace cryptotracker::pricing::providers
+}  // namespace cryptotracker::pricing::parsers
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_PARSE_RESULT_H_
+#endif  // CRYPTOTRACKER_PRICING_PARSERS_PARSE_RESULT_H_

@@ -12,8 +12,8 @@
 // large for 64 bits arrive through number_float() with their text too.
 // Writing our own tokenizer would have meant re-implementing and re-testing
 // JSON string escapes and UTF-8 checks for no gain.
-#ifndef CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_JSON_READER_H_
-#define CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_JSON_READER_H_
+#ifndef CRYPTOTRACKER_PRICING_PARSERS_JSON_READER_H_
+#define CRYPTOTRACKER_PRICING_PARSERS_JSON_READER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "services/common/decimal.h"
-#include "services/pricing-service/domain/providers/parse_result.h"
+#include "services/pricing-service/parsers/parse_result.h"
 
-namespace cryptotracker::pricing::providers {
+namespace cryptotracker::pricing::parsers {
 
 struct JsonMember;
 
@@ -183,6 +183,6 @@ class FieldReader {
   std::optional<ParseError> error_;
 };
 
-}  // namespace cryptotracker::pricing::providers
+}  // namespace cryptotracker::pricing::parsers
 
-#endif  // CRYPTOTRACKER_PRICING_DOMAIN_PROVIDERS_JSON_READER_H_
+#endif  // CRYPTOTRACKER_PRICING_PARSERS_JSON_READER_H_
