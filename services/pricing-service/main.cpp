@@ -29,7 +29,6 @@
 #include "services/pricing-service/domain/interval.h"
 #include "services/pricing-service/feed/history_filler.h"
 #include "services/pricing-service/feed/market_feed.h"
-#include "services/pricing-service/handler/price_stream.h"
 #include "services/pricing-service/handler/pricing_handler.h"
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/history_source.h"
@@ -40,6 +39,7 @@
 #include "services/pricing-service/providers/binance_stream_client.h"
 #include "services/pricing-service/providers/coingecko_client.h"
 #include "services/pricing-service/storage/pricing_repository.h"
+#include "services/pricing-service/stream/price_stream.h"
 
 namespace cryptotracker::pricing {
 namespace {
@@ -463,8 +463,8 @@ int Serve(const Config& config) {
       {.flush_interval = config.candle_flush_interval});
   market::TickFanout sink({&market, &recorder});
 
-  handler::PriceCache prices(market);
-  handler::PriceStreamHub streams(market, prices, {});
+  stream::PriceCache prices(market);
+  stream::PriceStreamHub streams(market, prices, {});
   // Database work of the calls; declared before the server so that it
   // outlives the server's drain (queued calls still finish).
   common::BlockingExecutor blocking(config.database.pool_size,

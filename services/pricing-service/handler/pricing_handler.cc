@@ -1,9 +1,6 @@
 #include "services/pricing-service/handler/pricing_handler.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
-#include <map>
 #include <string>
 #include <utility>
 
@@ -11,7 +8,9 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
-#include "services/pricing-service/domain/indicators.h"
+#include "services/pricing-service/domain/analysis.h"
+#include "services/pricing-service/domain/market_breadth.h"
+#include "services/pricing-service/handler/page_token.h"
 #include "services/pricing-service/handler/proto_convert.h"
 #include "services/pricing-service/market/quotes.h"
 
@@ -39,39 +38,6 @@ std::string Lower(std::string_view text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return lower;
-}
-
-// FNV-1a: a stable fingerprint of the query a page token belongs to.
-uint64_t Fingerprint(std::string_view text) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-std::string PageToken(size_t offset, std::string_view query) {
-  char token[64];
-  std::snprintf(token, sizeof(token), "a1.%zu.%016" PRIx64, offset,
-                Fingerprint(query));
-  return token;
-}
-
-size_t ParsePageToken(const std::string& token, std::string_view query) {
-  size_t offset = 0;
-  uint64_t fingerprint = 0;
-  int consumed = 0;
-  if (token.size() > 60 ||
-      std::sscanf(token.c_str(), "a1.%zu.%16" SCNx64 "%n", &offset,
-                  &fingerprint, &consumed) != 2 ||
-      consumed != static_cast<int>(token.size()) ||
-      token != PageToken(offset, query)) {
-    throw ValidationError("page_token",
-                          "not a token issued for this query; start again "
-                          "without page_token");
-  }
-  return offset;
 }
 
 // 100 symbols of up to 20 characters and a quote, encoded.
@@ -105,14 +71,17 @@ void ParseRawRequest(const grpc::ByteBuffer& raw, Message* message) {
 
 // Indicator values leave floating point through Decimal::FromDouble; ""
 // when there was no value or it is not representable.
-std::string FormatDouble(double value, int digits) {
+std::string FormatDouble(LatestValue value, int digits) {
+  if (!value.has_value()) return std::string();
   absl::StatusOr<common::Decimal> decimal =
-      common::Decimal::FromDouble(value, digits);
+      common::Decimal::FromDouble(*value, digits);
   return decimal.ok() ? decimal->ToString() : std::string();
 }
 
-std::string FormatLatest(const absl::StatusOr<Series>& series, int digits) {
-  return series.ok() ? FormatDouble(series->Latest(), digits) : std::string();
+// A fraction (0.05) as a percentage ("5").
+std::string FormatPercent(LatestValue fraction) {
+  if (!fraction.has_value()) return std::string();
+  return FormatDouble(*fraction * 100.0, kPercentDigits);
 }
 
 // market::PercentChange as API text; "" when it cannot be computed.
@@ -122,33 +91,23 @@ std::string PercentChangeText(common::Decimal from, common::Decimal to) {
   return percent.ok() ? percent->ToString() : "";
 }
 
-// Keeps the first (ascending) or last `limit` candles.
-void Trim(std::vector<Candle>& candles, size_t limit, bool keep_newest) {
-  if (candles.size() <= limit) return;
-  if (keep_newest) {
-    candles.erase(candles.begin(),
-                  candles.end() - static_cast<std::ptrdiff_t>(limit));
-  } else {
-    candles.resize(limit);
-  }
-}
-
 }  // namespace
 
-PricingHandler::PricingHandler(market::MarketState& market, PriceCache& prices,
+PricingHandler::PricingHandler(market::MarketState& market,
+                               stream::PriceCache& prices,
                                common::BlockingExecutor& blocking,
                                storage::PricingRepository& repository,
                                const market::CandleRecorder* recorder,
-                               PriceStreamHub& streams,
+                               stream::PriceStreamHub& streams,
                                const PricingHandlerOptions& options)
     : market_(market),
       prices_(prices),
       responses_(market),
       blocking_(blocking),
       repository_(repository),
-      recorder_(recorder),
       streams_(streams),
-      candles_(options.candle_cache_ttl.count(), AppendCandleField) {}
+      candles_(repository, recorder, options.candle_cache_ttl,
+               AppendCandleField) {}
 
 grpc::ServerUnaryReactor* PricingHandler::ListAssets(
     grpc::CallbackServerContext* context, const v1::ListAssetsRequest* request,
@@ -222,7 +181,7 @@ PricingHandler::QuotedSelection PricingHandler::QuoteAll(
   selection.priced.reserve(selection.requested.size());
   selection.prices.reserve(selection.requested.size());
   for (size_t index : selection.requested) {
-    absl::StatusOr<std::shared_ptr<const EncodedPrice>> price =
+    absl::StatusOr<std::shared_ptr<const stream::EncodedPrice>> price =
         prices_.Get(index, selection.quote, now_ms);
     if (!price.ok()) {
       // "Every asset" lists the priced ones; a named symbol must have one.
@@ -288,7 +247,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PricingHandler::StreamPrices(
     ParseRawRequest(*request, &parsed);
     selection = QuoteAll(parsed.symbols(), parsed.quote());
   });
-  if (!status.ok()) return PriceStreamHub::Fail(status);
+  if (!status.ok()) return stream::PriceStreamHub::Fail(status);
   // Every requested asset is watched, also one that has no price yet when
   // all were asked for; the first messages are the ones priced now.
   return streams_.Open(selection.requested, selection.priced, selection.quote);
@@ -304,154 +263,6 @@ std::string PricingHandler::PairOf(const std::string& symbol) const {
   return market_.assets()[*index].pair;
 }
 
-std::vector<Candle> PricingHandler::LoadOneMinute(
-    const std::string& pair, std::optional<int64_t> start_ms, int64_t end_ms,
-    int limit) {
-  const bool newest = !start_ms.has_value();
-  const int64_t from = start_ms.value_or(0);
-  std::vector<Candle> stored = repository_.QueryCandles(
-      pair, Interval::k1m, from, end_ms, limit, newest);
-  if (recorder_ == nullptr) return stored;
-  // Unpersisted candles are newer than (or replace) stored ones.
-  std::map<int64_t, Candle> by_time;
-  for (Candle& candle : stored) {
-    by_time[candle.open_time_ms] = std::move(candle);
-  }
-  for (Candle& candle : recorder_->UnpersistedCandles(pair)) {
-    if (candle.open_time_ms < from || candle.open_time_ms >= end_ms) continue;
-    by_time[candle.open_time_ms] = std::move(candle);
-  }
-  std::vector<Candle> merged;
-  merged.reserve(by_time.size());
-  for (auto& [time, candle] : by_time) merged.push_back(std::move(candle));
-  Trim(merged, static_cast<size_t>(limit), newest);
-  return merged;
-}
-
-size_t PricingHandler::CandleWindow::size() const {
-  return (stored == nullptr ? 0 : stored->candles.size() - first) + rest.size();
-}
-
-const Candle* PricingHandler::CandleWindow::LastStored() const {
-  if (stored != nullptr) {
-    return first < stored->candles.size() ? &stored->candles.back() : nullptr;
-  }
-  return rest.empty() ? nullptr : &rest.back();
-}
-
-void PricingHandler::CandleWindow::KeepNewest(size_t limit) {
-  const size_t total = size();
-  if (total <= limit) return;
-  size_t drop = total - limit;
-  if (stored != nullptr) {
-    const size_t from_stored = std::min(drop, stored->candles.size() - first);
-    first += from_stored;
-    drop -= from_stored;
-  }
-  rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(drop));
-}
-
-std::vector<Candle> PricingHandler::CandleWindow::ToVector() && {
-  if (stored == nullptr) return std::move(rest);
-  std::vector<Candle> all;
-  all.reserve(size());
-  all.insert(all.end(),
-             stored->candles.begin() + static_cast<std::ptrdiff_t>(first),
-             stored->candles.end());
-  for (Candle& candle : rest) all.push_back(std::move(candle));
-  return all;
-}
-
-PricingHandler::CandleWindow PricingHandler::LoadCandles(
-    const std::string& pair, Interval interval, std::optional<int64_t> start_ms,
-    int64_t end_ms, int limit, int64_t now_ms) {
-  const bool newest = !start_ms.has_value();
-  CandleWindow window;
-  if (interval == Interval::k1m) {
-    // Not cached: stored one-minute candles are not followed by a tail
-    // computed from elsewhere, so a stale copy would miss the minutes the
-    // recorder persisted since.
-    window.rest = LoadOneMinute(pair, start_ms, end_ms, limit);
-    return window;
-  }
-  if (newest && end_ms >= now_ms && candles_.enabled()) {
-    // The newest kMaxCandleLimit stored candles before a moment at or
-    // before now; the last `limit` of them are what the query below would
-    // give as of that moment, and what was stored since is computed from
-    // one-minute candles by the tail (see candle_cache.h).
-    window.stored =
-        candles_.Get(pair, interval, now_ms, [&](int64_t snapshot_end_ms) {
-          return repository_.QueryCandles(pair, interval, 0, snapshot_end_ms,
-                                          kMaxCandleLimit, true);
-        });
-    const size_t count = window.stored->candles.size();
-    window.first = count - std::min(count, static_cast<size_t>(limit));
-  } else {
-    window.rest = repository_.QueryCandles(pair, interval, start_ms.value_or(0),
-                                           end_ms, limit, newest);
-    if (!newest && window.rest.size() == static_cast<size_t>(limit)) {
-      return window;
-    }
-  }
-
-  // Buckets after the newest materialised one come from one-minute candles.
-  const int64_t width = IntervalMillis(interval);
-  int64_t tail_from;
-  if (const Candle* last = window.LastStored(); last != nullptr) {
-    tail_from = last->close_time_ms();
-  } else if (start_ms.has_value()) {
-    tail_from = AlignToInterval(*start_ms, interval);
-  } else {
-    tail_from = std::max<int64_t>(
-        0, AlignToInterval(end_ms, interval) - int64_t{limit} * width);
-  }
-  if (tail_from >= end_ms) return window;
-  // A tail that fits the row cap is read forwards from its start; only a
-  // longer one is read from its newest end (newest mode), where the cap
-  // must cut the old side. Reading a short tail from the newest end would
-  // load up to the whole cap of minutes only to drop most of them.
-  const bool tail_fits =
-      (end_ms - tail_from) / IntervalMillis(Interval::k1m) <= kMaxRollUpMinutes;
-  const bool read_newest = newest && !tail_fits;
-  std::vector<Candle> minutes =
-      read_newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
-                  : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
-  const bool truncated = !tail_fits && minutes.size() == kMaxRollUpMinutes;
-  // In newest mode the lower bound is applied here.
-  std::erase_if(minutes,
-                [&](const Candle& c) { return c.open_time_ms < tail_from; });
-  absl::StatusOr<std::vector<Candle>> rolled =
-      RollUp(minutes, interval, now_ms);
-  if (!rolled.ok()) {
-    common::LogWarn(
-        "candle roll-up failed",
-        {{"pair", pair}, {"error", std::string(rolled.status().message())}});
-    if (newest) window.KeepNewest(static_cast<size_t>(limit));
-    return window;
-  }
-  // A window cut by the row cap may hold a partial bucket at its edge.
-  if (truncated && !rolled->empty()) {
-    if (read_newest) {
-      rolled->erase(rolled->begin());
-    } else {
-      rolled->pop_back();
-    }
-  }
-  for (Candle& candle : *rolled) {
-    if (candle.open_time_ms < tail_from || candle.open_time_ms >= end_ms) {
-      continue;
-    }
-    if (start_ms.has_value() && candle.open_time_ms < *start_ms) continue;
-    window.rest.push_back(std::move(candle));
-  }
-  if (newest) {
-    window.KeepNewest(static_cast<size_t>(limit));
-  } else {
-    Trim(window.rest, static_cast<size_t>(limit), false);
-  }
-  return window;
-}
-
 grpc::ServerUnaryReactor* PricingHandler::GetCandles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
@@ -461,7 +272,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
         ParseRawRequest(*request, &parsed);
         const std::string symbol = NormaliseSymbol(parsed.symbol(), "symbol");
         const Interval interval = IntervalFromProto(parsed.interval());
-        if (parsed.limit() < 0 || parsed.limit() > kMaxCandleLimit) {
+        if (parsed.limit() < 0 || parsed.limit() > candles::kMaxCandleLimit) {
           throw ValidationError(
               "limit",
               "must be between 1 and 1000 (0 means the default "
@@ -482,8 +293,8 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
           throw ValidationError("start_time", "must be before end_time");
         }
         const std::string pair = PairOf(symbol);
-        CandleWindow window =
-            LoadCandles(pair, interval, start_ms, end_ms, limit, now_ms);
+        candles::CandleWindow window = candles_.LoadCandles(
+            pair, interval, start_ms, end_ms, limit, now_ms);
 
         // The response is the encoded fields before `candles`, then each
         // candle as an element of `candles` (see AppendCandleField): the
@@ -502,12 +313,13 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
               window.stored->EncodedFrom(window.first);
           // The slice holds a reference to the snapshot until gRPC has sent
           // it.
-          auto* owner = new std::shared_ptr<const StoredCandles>(window.stored);
+          auto* owner =
+              new std::shared_ptr<const candles::StoredCandles>(window.stored);
           slices.emplace_back(
               const_cast<char*>(bytes.data()), bytes.size(),
               [](void* snapshot) {
-                delete static_cast<std::shared_ptr<const StoredCandles>*>(
-                    snapshot);
+                delete static_cast<
+                    std::shared_ptr<const candles::StoredCandles>*>(snapshot);
               },
               owner);
         }
@@ -522,19 +334,6 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
       });
 }
 
-std::optional<common::Decimal> PricingHandler::PriceAt(const std::string& pair,
-                                                       int64_t time_ms) {
-  std::vector<Candle> minute = repository_.QueryCandles(
-      pair, Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
-  if (!minute.empty()) return minute.back().close;
-  // One-minute candles may have expired; an hourly candle that ended by
-  // then is the next best.
-  std::vector<Candle> hour = repository_.QueryCandles(
-      pair, Interval::k1h, time_ms - kDayMs, time_ms - kHourMs + 1, 1, true);
-  if (!hour.empty()) return hour.back().close;
-  return std::nullopt;
-}
-
 grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
     grpc::CallbackServerContext* context, const v1::GetAnalysisRequest* request,
     v1::Analysis* response) {
@@ -544,12 +343,11 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         const Interval interval = IntervalFromProto(request->interval());
         const std::string pair = PairOf(symbol);
         const int64_t now_ms = common::WallClockMs();
-        std::vector<Candle> candles =
-            LoadCandles(pair, interval, std::nullopt, now_ms,
-                        kAnalysisCandles + 1, now_ms)
-                .ToVector();
-        std::erase_if(candles, [](const Candle& c) { return !c.closed; });
-        Trim(candles, kAnalysisCandles, true);
+        const std::vector<Candle> candles = AnalysisCandles(
+            candles_
+                .LoadCandles(pair, interval, std::nullopt, now_ms,
+                             kAnalysisCandles + 1, now_ms)
+                .ToVector());
         if (candles.empty()) {
           throw StatusException(common::Unavailable(
               "no closed " + std::string(IntervalName(interval)) +
@@ -565,52 +363,40 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         range->set_candle_count(static_cast<int32_t>(candles.size()));
         response->set_last_close(candles.back().close.ToString());
 
-        const OhlcSeries series = ToOhlcSeries(candles);
-        const std::vector<double>& closes = series.close;
-        for (int period : {20, 50, 200}) {
-          v1::MovingAverage* sma = response->add_sma();
-          sma->set_period(period);
-          sma->set_value(FormatLatest(Sma(closes, period), kPriceDigits));
+        const AnalysisValues values = Analyze(candles, interval);
+        for (const PeriodValue& sma : values.sma) {
+          v1::MovingAverage* average = response->add_sma();
+          average->set_period(sma.period);
+          average->set_value(FormatDouble(sma.value, kPriceDigits));
         }
-        for (int period : {12, 26, 50, 200}) {
-          v1::MovingAverage* ema = response->add_ema();
-          ema->set_period(period);
-          ema->set_value(FormatLatest(Ema(closes, period), kPriceDigits));
+        for (const PeriodValue& ema : values.ema) {
+          v1::MovingAverage* average = response->add_ema();
+          average->set_period(ema.period);
+          average->set_value(FormatDouble(ema.value, kPriceDigits));
         }
-        response->mutable_rsi()->set_period(14);
+        response->mutable_rsi()->set_period(kRsiPeriod);
         response->mutable_rsi()->set_value(
-            FormatLatest(Rsi(closes, 14), kPercentDigits));
+            FormatDouble(values.rsi, kPercentDigits));
         v1::Macd* macd = response->mutable_macd();
-        macd->set_fast_period(12);
-        macd->set_slow_period(26);
-        macd->set_signal_period(9);
-        if (absl::StatusOr<MacdSeries> m = Macd(closes, 12, 26, 9); m.ok()) {
-          macd->set_macd(FormatDouble(m->line.Latest(), kPriceDigits));
-          macd->set_signal(FormatDouble(m->signal.Latest(), kPriceDigits));
-          macd->set_histogram(
-              FormatDouble(m->histogram.Latest(), kPriceDigits));
-        }
+        macd->set_fast_period(kMacdFastPeriod);
+        macd->set_slow_period(kMacdSlowPeriod);
+        macd->set_signal_period(kMacdSignalPeriod);
+        macd->set_macd(FormatDouble(values.macd_line, kPriceDigits));
+        macd->set_signal(FormatDouble(values.macd_signal, kPriceDigits));
+        macd->set_histogram(FormatDouble(values.macd_histogram, kPriceDigits));
         v1::BollingerBands* bands = response->mutable_bollinger();
-        bands->set_period(20);
-        bands->set_std_dev_multiplier("2");
-        if (absl::StatusOr<BollingerSeries> b = Bollinger(closes, 20, 2.0);
-            b.ok()) {
-          bands->set_middle(FormatDouble(b->middle.Latest(), kPriceDigits));
-          bands->set_upper(FormatDouble(b->upper.Latest(), kPriceDigits));
-          bands->set_lower(FormatDouble(b->lower.Latest(), kPriceDigits));
-        }
-        response->mutable_atr()->set_period(14);
-        response->mutable_atr()->set_value(FormatLatest(
-            Atr(series.high, series.low, series.close, 14), kPriceDigits));
-        if (absl::StatusOr<double> vol = RealizedVolatility(closes, interval);
-            vol.ok()) {
-          response->set_realized_volatility_percent(
-              FormatDouble(*vol * 100.0, kPercentDigits));
-        }
-        if (absl::StatusOr<Drawdown> dd = MaxDrawdown(closes); dd.ok()) {
-          response->set_max_drawdown_percent(
-              FormatDouble(dd->max_fraction * 100.0, kPercentDigits));
-        }
+        bands->set_period(kBollingerPeriod);
+        bands->set_std_dev_multiplier(
+            std::to_string(kBollingerStdDevMultiplier));
+        bands->set_middle(FormatDouble(values.bollinger_middle, kPriceDigits));
+        bands->set_upper(FormatDouble(values.bollinger_upper, kPriceDigits));
+        bands->set_lower(FormatDouble(values.bollinger_lower, kPriceDigits));
+        response->mutable_atr()->set_period(kAtrPeriod);
+        response->mutable_atr()->set_value(
+            FormatDouble(values.atr, kPriceDigits));
+        response->set_realized_volatility_percent(
+            FormatPercent(values.realized_volatility));
+        response->set_max_drawdown_percent(FormatPercent(values.max_drawdown));
 
         // Returns over fixed spans, from the latest price (live when there is
         // one) against stored candles that long ago.
@@ -628,7 +414,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         };
         for (const auto& [span, field] : spans) {
           if (std::optional<common::Decimal> past =
-                  PriceAt(pair, now_ms - span)) {
+                  candles_.PriceAt(pair, now_ms - span)) {
             *(returns->*field)() = PercentChangeText(*past, latest);
           }
         }
@@ -681,47 +467,24 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
       FillPrice(*ranked[ranked.size() - 1 - i], response->add_top_losers());
     }
 
-    int advancing = 0;
-    int declining = 0;
-    int unchanged = 0;
-    common::Decimal total_volume;
+    std::vector<AssetMove> moves;
+    moves.reserve(fresh.size());
     for (const auto& price : fresh) {
-      const int sign =
-          price.change_24h.has_value() ? price.change_24h->Sign() : 0;
-      if (sign > 0) {
-        ++advancing;
-      } else if (sign < 0) {
-        ++declining;
-      } else {
-        ++unchanged;
-      }
-      if (price.quote_volume_24h.has_value()) {
-        if (auto sum = total_volume.Add(*price.quote_volume_24h); sum.ok()) {
-          total_volume = *sum;
-        }
-      }
+      moves.push_back({price.change_24h, price.quote_volume_24h});
     }
-    response->set_total_volume_24h(total_volume.ToString());
+    const MarketBreadth measured = MeasureBreadth(moves);
+    response->set_total_volume_24h(measured.total_quote_volume.ToString());
     v1::MarketBreadth* breadth = response->mutable_breadth();
-    breadth->set_advancing_count(advancing);
-    breadth->set_declining_count(declining);
-    breadth->set_unchanged_count(unchanged);
-    if (declining > 0) {
-      auto ratio = common::Decimal::FromInteger(advancing).Divide(
-          common::Decimal::FromInteger(declining));
-      if (ratio.ok()) {
-        breadth->set_advance_decline_ratio(
-            ratio->Round(kPercentDigits)->ToString());
-      }
+    breadth->set_advancing_count(measured.advancing);
+    breadth->set_declining_count(measured.declining);
+    breadth->set_unchanged_count(measured.unchanged);
+    if (measured.advance_decline_ratio.has_value()) {
+      breadth->set_advance_decline_ratio(
+          measured.advance_decline_ratio->Round(kPercentDigits)->ToString());
     }
-    if (!fresh.empty()) {
-      auto percent = common::Decimal::FromInteger(int64_t{advancing} * 100)
-                         .Divide(common::Decimal::FromInteger(
-                             static_cast<int64_t>(fresh.size())));
-      if (percent.ok()) {
-        breadth->set_advancing_percent(
-            percent->Round(kPercentDigits)->ToString());
-      }
+    if (measured.advancing_percent.has_value()) {
+      breadth->set_advancing_percent(
+          measured.advancing_percent->Round(kPercentDigits)->ToString());
     }
     SetTimestamp(common::WallClockMs(), response->mutable_compute_time());
   }));

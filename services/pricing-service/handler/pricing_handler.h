@@ -21,33 +21,27 @@
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
 #include "services/common/blocking_executor.h"
-#include "services/pricing-service/domain/candles.h"
-#include "services/pricing-service/handler/candle_cache.h"
-#include "services/pricing-service/handler/price_cache.h"
-#include "services/pricing-service/handler/price_stream.h"
+#include "services/pricing-service/candles/candle_reader.h"
+#include "services/pricing-service/domain/analysis.h"
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/storage/pricing_repository.h"
+#include "services/pricing-service/stream/price_cache.h"
+#include "services/pricing-service/stream/price_stream.h"
 
 namespace cryptotracker::pricing::handler {
 
-// Candle windows the handler reads. Roll-ups of the recent past that the
-// `rollup` job has not materialised yet are computed from at most this many
-// one-minute candles (about two weeks).
-inline constexpr int kMaxRollUpMinutes = 20'000;
-inline constexpr int kMaxCandleLimit = 1000;
+// GetCandles' `limit` when the request names none.
 inline constexpr int kDefaultCandleLimit = 500;
-// Analysis uses up to this many of the most recent closed candles.
-inline constexpr int kAnalysisCandles = 500;
 
-static_assert(kAnalysisCandles + 1 <= kMaxCandleLimit,
+static_assert(kAnalysisCandles + 1 <= candles::kMaxCandleLimit,
               "analysis reads its candles through the candle cache, which "
               "keeps kMaxCandleLimit of them");
 
 struct PricingHandlerOptions {
   // How long the newest stored candles of a (pair, interval) are reused by
-  // GetCandles and GetAnalysis (see candle_cache.h); zero turns the cache
-  // off.
+  // GetCandles and GetAnalysis (see candles/candle_cache.h); zero turns the
+  // cache off.
   std::chrono::milliseconds candle_cache_ttl{std::chrono::seconds(5)};
 };
 
@@ -59,11 +53,11 @@ class PricingHandler final
  public:
   // `recorder` may be null (no live feed): candles then come from storage
   // only. Nothing is owned.
-  PricingHandler(market::MarketState& market, PriceCache& prices,
+  PricingHandler(market::MarketState& market, stream::PriceCache& prices,
                  common::BlockingExecutor& blocking,
                  storage::PricingRepository& repository,
                  const market::CandleRecorder* recorder,
-                 PriceStreamHub& streams,
+                 stream::PriceStreamHub& streams,
                  const PricingHandlerOptions& options = {});
 
   grpc::ServerUnaryReactor* ListAssets(
@@ -105,7 +99,7 @@ class PricingHandler final
     // The requested assets that have a price now (all of them when named
     // explicitly), and those prices, in the same order.
     std::vector<size_t> priced;
-    std::vector<std::shared_ptr<const EncodedPrice>> prices;
+    std::vector<std::shared_ptr<const stream::EncodedPrice>> prices;
   };
   QuotedSelection QuoteAll(
       const google::protobuf::RepeatedPtrField<std::string>& symbols,
@@ -115,48 +109,13 @@ class PricingHandler final
   // EURUSDT rate pair); NOT_FOUND for an untracked one.
   std::string PairOf(const std::string& symbol) const;
 
-  // The result of LoadCandles: stored->candles[first, end) (when `stored`
-  // is set, a cached snapshot), then `rest`.
-  struct CandleWindow {
-    std::shared_ptr<const StoredCandles> stored;
-    size_t first = 0;
-    std::vector<Candle> rest;
-
-    size_t size() const;
-    // The newest stored candle, or null when none is in the window.
-    const Candle* LastStored() const;
-    // Drops the oldest candles beyond `limit`.
-    void KeepNewest(size_t limit);
-    // Every candle of the window, in order.
-    std::vector<Candle> ToVector() &&;
-  };
-
-  // Candles of `pair` in ascending open time: with `start_ms`, the first
-  // `limit` opening in [start_ms, end_ms); without, the last `limit`
-  // opening before end_ms. Stored candles (of wider intervals in newest
-  // mode from the candle cache), roll-ups computed from stored one-minute
-  // candles for the recent buckets not materialised yet, and the
-  // recorder's unpersisted and open candles.
-  CandleWindow LoadCandles(const std::string& pair, Interval interval,
-                           std::optional<int64_t> start_ms, int64_t end_ms,
-                           int limit, int64_t now_ms);
-  std::vector<Candle> LoadOneMinute(const std::string& pair,
-                                    std::optional<int64_t> start_ms,
-                                    int64_t end_ms, int limit);
-
-  // Close of the newest candle opening before `time_ms` (looked up in 1m
-  // then 1h candles), for the fixed-span returns.
-  std::optional<common::Decimal> PriceAt(const std::string& pair,
-                                         int64_t time_ms);
-
   market::MarketState& market_;
-  PriceCache& prices_;
-  PricesResponseCache responses_;
+  stream::PriceCache& prices_;
+  stream::PricesResponseCache responses_;
   common::BlockingExecutor& blocking_;
   storage::PricingRepository& repository_;
-  const market::CandleRecorder* recorder_;
-  PriceStreamHub& streams_;
-  CandleCache candles_;
+  stream::PriceStreamHub& streams_;
+  candles::CandleReader candles_;
 };
 
 }  // namespace cryptotracker::pricing::handler

@@ -99,11 +99,6 @@ bool CandleRecorder::Flush() {
   }
 }
 
-std::optional<Candle> CandleRecorder::OpenCandle(std::string_view pair) const {
-  std::lock_guard lock(mu_);
-  return aggregator_.OpenCandle(pair);
-}
-
 std::vector<Candle> CandleRecorder::UnpersistedCandles(
     std::string_view pair) const {
   std::lock_guard lock(mu_);

@@ -101,9 +101,6 @@ class CandleRecorder final : public TickSink {
   // candle. False when the store failed (the candles stay buffered).
   bool Flush();
 
-  // The candle of `pair` still being built, if any.
-  std::optional<Candle> OpenCandle(std::string_view pair) const;
-
   // The one-minute candles of `pair` not in the store yet: closed ones
   // waiting for the next flush, then the open one. Ascending by open time.
   // Readers merge them with stored candles so that a candle is visible

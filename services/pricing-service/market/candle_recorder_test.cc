@@ -49,10 +49,12 @@ TEST_F(CandleRecorderTest, FlushWritesOnlyClosedMinutes) {
   Trade(kMinute0 + 2'000, "105");
   ASSERT_TRUE(recorder_.Flush());
   EXPECT_TRUE(store_.batches.empty());  // the minute is still open
-  const auto open = recorder_.OpenCandle("BTCUSDT");
-  ASSERT_TRUE(open.has_value());
-  EXPECT_EQ(open->close, D("105"));
-  EXPECT_FALSE(open->closed);
+  // Readers still see it, as the open candle.
+  const std::vector<Candle> unpersisted =
+      recorder_.UnpersistedCandles("BTCUSDT");
+  ASSERT_EQ(unpersisted.size(), 1u);
+  EXPECT_EQ(unpersisted[0].close, D("105"));
+  EXPECT_FALSE(unpersisted[0].closed);
 
   now_ms_ = kMinute0 + 60'000 + 2'000;  // minute end plus the close grace
   ASSERT_TRUE(recorder_.Flush());

@@ -39,15 +39,4 @@ void PriceBroadcaster::PublishRate(RatePair rate, PriceChange change) const {
   }
 }
 
-void PriceBroadcaster::ForEach(
-    const std::function<void(PriceSubscriber&)>& fn) const {
-  std::shared_lock lock(mu_);
-  for (const auto& subscriber : subscribers_) fn(*subscriber);
-}
-
-size_t PriceBroadcaster::subscriber_count() const {
-  std::shared_lock lock(mu_);
-  return subscribers_.size();
-}
-
 }  // namespace cryptotracker::pricing::market

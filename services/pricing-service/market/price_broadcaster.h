@@ -8,7 +8,6 @@
 #define CRYPTOTRACKER_PRICING_MARKET_PRICE_BROADCASTER_H_
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <vector>
@@ -56,12 +55,6 @@ class PriceBroadcaster {
   // Notify every subscriber.
   void Publish(size_t asset_index, PriceChange change) const;
   void PublishRate(RatePair rate, PriceChange change) const;
-
-  // Runs `fn` for every subscriber (e.g. for heartbeats). `fn` must not call
-  // Subscribe or Unsubscribe.
-  void ForEach(const std::function<void(PriceSubscriber&)>& fn) const;
-
-  size_t subscriber_count() const;
 
  private:
   mutable std::shared_mutex mu_;

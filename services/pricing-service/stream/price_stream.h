@@ -22,8 +22,8 @@
 // A maintenance thread runs every maintenance_interval: it publishes
 // staleness flips (MarketState::PublishStalenessChanges) and sends a
 // heartbeat on every stream that has written nothing for heartbeat_interval.
-#ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_
-#define CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_
+#ifndef CRYPTOTRACKER_PRICING_STREAM_PRICE_STREAM_H_
+#define CRYPTOTRACKER_PRICING_STREAM_PRICE_STREAM_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -38,11 +38,11 @@
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
-#include "services/pricing-service/handler/price_cache.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
+#include "services/pricing-service/stream/price_cache.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::stream {
 
 struct PriceStreamOptions {
   // The contract promises a heartbeat after 15 seconds without a message.
@@ -92,8 +92,6 @@ class PriceStreamHub {
   // A reactor that only finishes with `status` (for invalid requests).
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* Fail(grpc::Status status);
 
-  int active_streams() const { return active_streams_.load(); }
-
  private:
   friend class PriceStream;
   class FanOut;
@@ -117,6 +115,6 @@ class PriceStreamHub {
   std::thread thread_;
 };
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::stream
 
-#endif  // CRYPTOTRACKER_PRICING_HANDLER_PRICE_STREAM_H_
+#endif  // CRYPTOTRACKER_PRICING_STREAM_PRICE_STREAM_H_

@@ -9,16 +9,15 @@
 // receives every change.
 //
 // Not thread-safe: the owner serialises calls (the stream's mutex).
-#ifndef CRYPTOTRACKER_PRICING_MARKET_CONFLATING_OUTBOX_H_
-#define CRYPTOTRACKER_PRICING_MARKET_CONFLATING_OUTBOX_H_
+#ifndef CRYPTOTRACKER_PRICING_STREAM_CONFLATING_OUTBOX_H_
+#define CRYPTOTRACKER_PRICING_STREAM_CONFLATING_OUTBOX_H_
 
 #include <cstddef>
-#include <cstdint>
 #include <deque>
 #include <optional>
 #include <vector>
 
-namespace cryptotracker::pricing::market {
+namespace cryptotracker::pricing::stream {
 
 class ConflatingOutbox {
  public:
@@ -43,17 +42,13 @@ class ConflatingOutbox {
   std::optional<size_t> WriteDone();
 
   bool busy() const { return busy_; }
-  size_t pending_count() const { return queue_.size(); }
-  // Changes merged into an already pending key since construction.
-  int64_t conflated_count() const { return conflated_; }
 
  private:
   std::vector<bool> pending_;
   std::deque<size_t> queue_;
   bool busy_ = false;
-  int64_t conflated_ = 0;
 };
 
-}  // namespace cryptotracker::pricing::market
+}  // namespace cryptotracker::pricing::stream
 
-#endif  // CRYPTOTRACKER_PRICING_MARKET_CONFLATING_OUTBOX_H_
+#endif  // CRYPTOTRACKER_PRICING_STREAM_CONFLATING_OUTBOX_H_

@@ -1,6 +1,6 @@
-#include "services/pricing-service/market/conflating_outbox.h"
+#include "services/pricing-service/stream/conflating_outbox.h"
 
-namespace cryptotracker::pricing::market {
+namespace cryptotracker::pricing::stream {
 
 ConflatingOutbox::ConflatingOutbox(size_t key_count)
     : pending_(key_count, false) {}
@@ -11,10 +11,7 @@ std::optional<size_t> ConflatingOutbox::Push(size_t key) {
     busy_ = true;
     return key;
   }
-  if (pending_[key]) {
-    ++conflated_;
-    return std::nullopt;
-  }
+  if (pending_[key]) return std::nullopt;
   pending_[key] = true;
   queue_.push_back(key);
   return std::nullopt;
@@ -37,4 +34,4 @@ std::optional<size_t> ConflatingOutbox::WriteDone() {
   return key;
 }
 
-}  // namespace cryptotracker::pricing::market
+}  // namespace cryptotracker::pricing::stream

@@ -1,4 +1,4 @@
-#include "services/pricing-service/handler/price_stream.h"
+#include "services/pricing-service/stream/price_stream.h"
 
 #include <algorithm>
 #include <array>
@@ -9,12 +9,11 @@
 
 #include "services/common/logging.h"
 #include "services/pricing-service/handler/proto_convert.h"
-#include "services/pricing-service/market/conflating_outbox.h"
+#include "services/pricing-service/stream/conflating_outbox.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::stream {
 
 using Clock = std::chrono::steady_clock;
-using market::ConflatingOutbox;
 
 class PriceStream;
 
@@ -139,8 +138,8 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     const int64_t now_ms = hub_.market_.NowMs();
     if (key == ConflatingOutbox::kHeartbeat) {
       v1::StreamPricesResponse heartbeat;
-      SetTimestamp(now_ms,
-                   heartbeat.mutable_heartbeat()->mutable_server_time());
+      handler::SetTimestamp(
+          now_ms, heartbeat.mutable_heartbeat()->mutable_server_time());
       grpc::Slice slice(heartbeat.SerializeAsString());
       response_ = grpc::ByteBuffer(&slice, 1);
       return true;
@@ -515,4 +514,4 @@ void PriceStreamHub::MaintenanceLoop() {
   }
 }
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::stream

@@ -1,8 +1,8 @@
-#include "services/pricing-service/handler/candle_cache.h"
+#include "services/pricing-service/candles/candle_cache.h"
 
 #include <utility>
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::candles {
 
 CandleCache::CandleCache(int64_t ttl_ms, Encoder encoder)
     : ttl_ms_(ttl_ms), encoder_(std::move(encoder)) {}
@@ -78,9 +78,4 @@ std::shared_ptr<const StoredCandles> CandleCache::Get(const std::string& pair,
   return snapshot;
 }
 
-size_t CandleCache::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.size();
-}
-
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::candles

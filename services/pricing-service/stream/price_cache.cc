@@ -1,4 +1,4 @@
-#include "services/pricing-service/handler/price_cache.h"
+#include "services/pricing-service/stream/price_cache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +8,7 @@
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
 #include "services/pricing-service/handler/proto_convert.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::stream {
 namespace {
 
 std::shared_ptr<const market::InstrumentState> RateFor(
@@ -60,7 +60,6 @@ absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
       market::QuotePrice(market_.assets()[asset_index].symbol, *asset_state,
                          quote, rate_state.get(), market_, now_ms);
   if (!quoted.ok()) return quoted.status();
-  renders_.fetch_add(1, std::memory_order_relaxed);
   auto encoded = std::make_shared<EncodedPrice>();
   encoded->asset_state = std::move(asset_state);
   encoded->rate_state = std::move(rate_state);
@@ -80,7 +79,7 @@ absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
     encoded->fresh_until_ms = received + limit_ms;
   }
   v1::StreamPricesResponse message;
-  FillPrice(*quoted, message.mutable_price());
+  handler::FillPrice(*quoted, message.mutable_price());
   encoded->slice = grpc::Slice(message.SerializeAsString());
   std::shared_ptr<const EncodedPrice> result = std::move(encoded);
   entry.store(result, std::memory_order_release);
@@ -119,4 +118,4 @@ void PricesResponseCache::Store(
       std::move(request), Entry{version, fresh_until_ms, std::move(response)});
 }
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::stream

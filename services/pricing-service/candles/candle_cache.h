@@ -7,7 +7,7 @@
 // stored candles are read once, kept with their encoding for a few seconds,
 // and every call in between only adds what came after them.
 //
-// Why a stale snapshot is still a correct answer: PricingHandler::LoadCandles
+// Why a stale snapshot is still a correct answer: CandleReader::LoadCandles
 // computes every bucket after the newest stored candle it was given from the
 // one-minute candles (plus the recorder's live ones). A bucket materialised
 // after the snapshot was taken is therefore computed from the same minutes
@@ -18,8 +18,8 @@
 // turns it off.
 //
 // The cache is thread-safe; snapshots are immutable and shared.
-#ifndef CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
-#define CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
+#ifndef CRYPTOTRACKER_PRICING_CANDLES_CANDLE_CACHE_H_
+#define CRYPTOTRACKER_PRICING_CANDLES_CANDLE_CACHE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -36,7 +36,7 @@
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/domain/interval.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::candles {
 
 // The newest stored candles of one (pair, interval) as read at one time.
 struct StoredCandles {
@@ -82,9 +82,6 @@ class CandleCache {
                                            Interval interval, int64_t now_ms,
                                            const Loader& load);
 
-  // Entries currently kept (expired ones are dropped as new ones arrive).
-  size_t size() const;
-
  private:
   struct Entry {
     std::shared_ptr<const StoredCandles> snapshot;
@@ -103,6 +100,6 @@ class CandleCache {
   absl::flat_hash_map<Key, Entry> entries_;
 };
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::candles
 
-#endif  // CRYPTOTRACKER_PRICING_HANDLER_CANDLE_CACHE_H_
+#endif  // CRYPTOTRACKER_PRICING_CANDLES_CANDLE_CACHE_H_

@@ -11,8 +11,8 @@
 // is also exactly one element of GetPricesResponse's `prices` (field 1), so
 // a GetPrices response is the concatenation of its prices' bytes (protobuf
 // encodes a repeated message field as its elements one after another).
-#ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
-#define CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
+#ifndef CRYPTOTRACKER_PRICING_STREAM_PRICE_CACHE_H_
+#define CRYPTOTRACKER_PRICING_STREAM_PRICE_CACHE_H_
 
 #include <grpcpp/support/slice.h>
 
@@ -31,7 +31,7 @@
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::stream {
 
 struct EncodedPrice {
   // The inputs the bytes were rendered from; the entry is current while
@@ -64,16 +64,12 @@ class PriceCache {
   absl::StatusOr<std::shared_ptr<const EncodedPrice>> Get(
       size_t asset_index, market::QuoteCurrency quote, int64_t now_ms);
 
-  // Renders since construction (cache misses), for tests and metrics.
-  int64_t renders() const { return renders_.load(std::memory_order_relaxed); }
-
  private:
   static constexpr size_t kQuoteCount = 3;
 
   const market::MarketState& market_;
   // Index: asset_index * kQuoteCount + quote.
   std::vector<std::atomic<std::shared_ptr<const EncodedPrice>>> entries_;
-  std::atomic<int64_t> renders_{0};
 };
 
 // Whole encoded GetPrices responses by request bytes, so that the common
@@ -107,6 +103,6 @@ class PricesResponseCache {
   absl::flat_hash_map<std::string, Entry> entries_;
 };
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::stream
 
-#endif  // CRYPTOTRACKER_PRICING_HANDLER_PRICE_CACHE_H_
+#endif  // CRYPTOTRACKER_PRICING_STREAM_PRICE_CACHE_H_
