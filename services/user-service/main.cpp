@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "services/common/blocking_executor.h"
 #include "services/common/config.h"
 #include "services/common/jwt.h"
 #include "services/common/logging.h"
@@ -73,8 +74,13 @@ int Serve(const Config& config) {
                                    migrations::Migrations());
   const domain::PasswordHasher hasher;
   storage::UserRepository repository(database.pool());
+  // Hashing and SQL; declared before the server so that it outlives the
+  // server's drain (queued calls still finish). One thread per connection:
+  // more would only wait for one.
+  common::BlockingExecutor blocking(config.database.pool_size,
+                                    common::kMaxQueuedBlockingCalls);
   handler::UserHandler service(repository, hasher, config.signer,
-                               config.settings);
+                               config.settings, blocking);
   common::LogInfo("starting", {{"grpc_port", config.server.grpc_port},
                                {"jwt_kid", config.signer->key_id()},
                                {"access_token_ttl_seconds",

@@ -1,6 +1,6 @@
 // Costs that bound user-service's sign-in throughput: Argon2id hashing and
 // verification at the production cost, and ES256 access-token signing.
-//   bazel run -c opt //services/user-service:user_benchmark
+//   bazel run -c opt //services/user-service/benchmark:user_benchmark
 #include <benchmark/benchmark.h>
 
 #include <chrono>

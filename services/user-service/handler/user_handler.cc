@@ -14,7 +14,6 @@
 namespace cryptotracker::user::handler {
 namespace {
 
-using common::GuardedCall;
 using common::StatusException;
 using common::ValidationError;
 
@@ -41,7 +40,7 @@ std::shared_ptr<const common::JwtVerifier> VerifierFor(
   return std::make_shared<const common::JwtVerifier>(*std::move(verifier));
 }
 
-std::string ClientAddressOf(const grpc::ServerContext& context) {
+std::string ClientAddressOf(const grpc::ServerContextBase& context) {
   std::string address = common::ClientAddress(context);
   if (address.empty()) address = "unknown";
   if (address.size() > kMaxClientAddressLength) {
@@ -107,43 +106,48 @@ grpc::Status BadCredentials() {
 UserHandler::UserHandler(storage::UserRepository& repository,
                          const domain::PasswordHasher& hasher,
                          std::shared_ptr<const common::JwtSigner> signer,
-                         UserServiceSettings settings)
+                         UserServiceSettings settings,
+                         common::BlockingExecutor& blocking)
     : repository_(repository),
       hasher_(hasher),
       signer_(std::move(signer)),
       authenticator_(VerifierFor(*signer_, settings)),
       jwks_(JwksOf(*signer_)),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      blocking_(blocking) {}
 
-grpc::Status UserHandler::Register(grpc::ServerContext* context,
-                                   const v1::RegisterRequest* request,
-                                   v1::RegisterResponse* response) {
-  return GuardedCall(context, "Register", [&]() -> grpc::Status {
-    auto email = domain::ValidateEmail(request->email());
-    if (!email.ok()) throw ValidationError("email", email.problem());
-    if (auto violation =
-            domain::CheckNewPassword(request->password(), *email)) {
-      throw ValidationError("password", violation->problem);
-    }
-    std::string display_name;
-    if (request->display_name().empty()) {
-      display_name = domain::DefaultDisplayName(*email);
-    } else {
-      auto checked = domain::ValidateDisplayName(request->display_name());
-      if (!checked.ok())
-        throw ValidationError("display_name", checked.problem());
-      display_name = *checked;
-    }
+grpc::ServerUnaryReactor* UserHandler::Register(
+    grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
+    v1::RegisterResponse* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "Register",
+      [this, request, response]() -> grpc::Status {
+        auto email = domain::ValidateEmail(request->email());
+        if (!email.ok()) throw ValidationError("email", email.problem());
+        if (auto violation =
+                domain::CheckNewPassword(request->password(), *email)) {
+          throw ValidationError("password", violation->problem);
+        }
+        std::string display_name;
+        if (request->display_name().empty()) {
+          display_name = domain::DefaultDisplayName(*email);
+        } else {
+          auto checked = domain::ValidateDisplayName(request->display_name());
+          if (!checked.ok())
+            throw ValidationError("display_name", checked.problem());
+          display_name = *checked;
+        }
 
-    const std::string password_hash = hasher_.Hash(request->password());
-    auto user = repository_.CreateUser(*email, display_name, password_hash);
-    if (!user) {
-      return common::AlreadyExists("an account with this email already exists");
-    }
-    common::LogInfo("account registered", {{"user_id", user->id}});
-    FillUser(*user, response->mutable_user());
-    return grpc::Status::OK;
-  });
+        const std::string password_hash = hasher_.Hash(request->password());
+        auto user = repository_.CreateUser(*email, display_name, password_hash);
+        if (!user) {
+          return common::AlreadyExists(
+              "an account with this email already exists");
+        }
+        common::LogInfo("account registered", {{"user_id", user->id}});
+        FillUser(*user, response->mutable_user());
+        return grpc::Status::OK;
+      });
 }
 
 void UserHandler::EnforceLoginThrottle(const std::string& account_key,
@@ -167,102 +171,109 @@ void UserHandler::EnforceLoginThrottle(const std::string& account_key,
       "too many failed sign-in attempts; retry later"));
 }
 
-grpc::Status UserHandler::Login(grpc::ServerContext* context,
-                                const v1::LoginRequest* request,
-                                v1::TokenResponse* response) {
-  return GuardedCall(context, "Login", [&]() -> grpc::Status {
-    // Only presence and size are checked: the account decides the rest, and
-    // a stricter rule would tell callers which inputs cannot be accounts.
-    const std::string email = domain::NormalizeEmail(request->email());
-    if (email.empty()) throw ValidationError("email", "is required");
-    if (email.size() > domain::kMaxEmailLength) {
-      throw ValidationError("email", "must have at most 254 characters");
-    }
-    if (auto violation = domain::CheckPresentedPassword(request->password())) {
-      throw ValidationError("password", violation->problem);
-    }
+grpc::ServerUnaryReactor* UserHandler::Login(
+    grpc::CallbackServerContext* context, const v1::LoginRequest* request,
+    v1::TokenResponse* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "Login",
+      [this, context, request, response]() -> grpc::Status {
+        // Only presence and size are checked: the account decides the rest, and
+        // a stricter rule would tell callers which inputs cannot be accounts.
+        const std::string email = domain::NormalizeEmail(request->email());
+        if (email.empty()) throw ValidationError("email", "is required");
+        if (email.size() > domain::kMaxEmailLength) {
+          throw ValidationError("email", "must have at most 254 characters");
+        }
+        if (auto violation =
+                domain::CheckPresentedPassword(request->password())) {
+          throw ValidationError("password", violation->problem);
+        }
 
-    const std::string account_key = AccountKey(email);
-    const std::string address = ClientAddressOf(*context);
-    EnforceLoginThrottle(account_key, address);
+        const std::string account_key = AccountKey(email);
+        const std::string address = ClientAddressOf(*context);
+        EnforceLoginThrottle(account_key, address);
 
-    const auto user = repository_.FindUserByEmail(email);
-    bool password_matches = false;
-    if (user) {
-      password_matches =
-          hasher_.Verify(user->password_hash, request->password());
-    } else {
-      hasher_.VerifyAgainstDummy(request->password());
-    }
-    if (!password_matches) {
-      repository_.RecordLoginFailure(account_key, address,
-                                     settings_.login_throttle.window);
-      common::LogInfo("sign-in failed",
-                      {{"reason", user ? "wrong password" : "unknown email"}});
-      return BadCredentials();
-    }
+        const auto user = repository_.FindUserByEmail(email);
+        bool password_matches = false;
+        if (user) {
+          password_matches =
+              hasher_.Verify(user->password_hash, request->password());
+        } else {
+          hasher_.VerifyAgainstDummy(request->password());
+        }
+        if (!password_matches) {
+          repository_.RecordLoginFailure(account_key, address,
+                                         settings_.login_throttle.window);
+          common::LogInfo(
+              "sign-in failed",
+              {{"reason", user ? "wrong password" : "unknown email"}});
+          return BadCredentials();
+        }
 
-    repository_.ClearAccountLoginFailures(account_key);
-    if (hasher_.NeedsRehash(user->password_hash)) {
-      repository_.UpgradePasswordHash(user->id, user->password_hash,
-                                      hasher_.Hash(request->password()));
-    }
-    const std::string refresh_token = domain::GenerateRefreshToken();
-    const std::string family_id = repository_.StartTokenFamily(
-        user->id, {domain::HashRefreshToken(refresh_token),
-                   settings_.refresh_token_ttl, address});
-    common::SetCurrentUserId(user->id);
-    common::LogInfo("signed in", {{"token_family", family_id}});
-    FillTokens(user->id, refresh_token, response);
-    return grpc::Status::OK;
-  });
+        repository_.ClearAccountLoginFailures(account_key);
+        if (hasher_.NeedsRehash(user->password_hash)) {
+          repository_.UpgradePasswordHash(user->id, user->password_hash,
+                                          hasher_.Hash(request->password()));
+        }
+        const std::string refresh_token = domain::GenerateRefreshToken();
+        const std::string family_id = repository_.StartTokenFamily(
+            user->id, {domain::HashRefreshToken(refresh_token),
+                       settings_.refresh_token_ttl, address});
+        common::SetCurrentUserId(user->id);
+        common::LogInfo("signed in", {{"token_family", family_id}});
+        FillTokens(user->id, refresh_token, response);
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status UserHandler::Refresh(grpc::ServerContext* context,
-                                  const v1::RefreshRequest* request,
-                                  v1::TokenResponse* response) {
-  return GuardedCall(context, "Refresh", [&]() -> grpc::Status {
-    RequireWellFormedRefreshToken(request->refresh_token());
-    const std::string replacement = domain::GenerateRefreshToken();
-    const storage::RotationResult rotation = repository_.RotateRefreshToken(
-        domain::HashRefreshToken(request->refresh_token()),
-        {domain::HashRefreshToken(replacement), settings_.refresh_token_ttl,
-         ClientAddressOf(*context)});
-    switch (rotation.outcome) {
-      case storage::RotationOutcome::kRotated:
-        common::SetCurrentUserId(rotation.user_id);
-        FillTokens(rotation.user_id, replacement, response);
-        return grpc::Status::OK;
-      case storage::RotationOutcome::kFamilyRevoked:
-        common::SetCurrentUserId(rotation.user_id);
-        if (rotation.was_replayed) {
-          common::LogWarn("refresh token reused; token family revoked",
-                          {{"token_family", rotation.family_id}});
+grpc::ServerUnaryReactor* UserHandler::Refresh(
+    grpc::CallbackServerContext* context, const v1::RefreshRequest* request,
+    v1::TokenResponse* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "Refresh",
+      [this, context, request, response]() -> grpc::Status {
+        RequireWellFormedRefreshToken(request->refresh_token());
+        const std::string replacement = domain::GenerateRefreshToken();
+        const storage::RotationResult rotation = repository_.RotateRefreshToken(
+            domain::HashRefreshToken(request->refresh_token()),
+            {domain::HashRefreshToken(replacement), settings_.refresh_token_ttl,
+             ClientAddressOf(*context)});
+        switch (rotation.outcome) {
+          case storage::RotationOutcome::kRotated:
+            common::SetCurrentUserId(rotation.user_id);
+            FillTokens(rotation.user_id, replacement, response);
+            return grpc::Status::OK;
+          case storage::RotationOutcome::kFamilyRevoked:
+            common::SetCurrentUserId(rotation.user_id);
+            if (rotation.was_replayed) {
+              common::LogWarn("refresh token reused; token family revoked",
+                              {{"token_family", rotation.family_id}});
+            }
+            return common::Unauthenticated(kBadRefreshToken);
+          case storage::RotationOutcome::kExpired:
+          case storage::RotationOutcome::kUnknown:
+            return common::Unauthenticated(kBadRefreshToken);
         }
         return common::Unauthenticated(kBadRefreshToken);
-      case storage::RotationOutcome::kExpired:
-      case storage::RotationOutcome::kUnknown:
-        return common::Unauthenticated(kBadRefreshToken);
-    }
-    return common::Unauthenticated(kBadRefreshToken);
-  });
+      });
 }
 
-grpc::Status UserHandler::Logout(grpc::ServerContext* context,
-                                 const v1::LogoutRequest* request,
-                                 v1::LogoutResponse* /*response*/) {
-  return GuardedCall(context, "Logout", [&]() -> grpc::Status {
-    RequireWellFormedRefreshToken(request->refresh_token());
-    // An unknown token is still OK: the caller's session is over either way,
-    // and a different answer would confirm which tokens exist.
-    repository_.RevokeFamilyOfToken(
-        domain::HashRefreshToken(request->refresh_token()));
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* UserHandler::Logout(
+    grpc::CallbackServerContext* context, const v1::LogoutRequest* request,
+    v1::LogoutResponse* /*response*/) {
+  return common::FinishOnExecutor(
+      blocking_, context, "Logout", [this, request]() -> grpc::Status {
+        RequireWellFormedRefreshToken(request->refresh_token());
+        // An unknown token is still OK: the caller's session is over either
+        // way, and a different answer would confirm which tokens exist.
+        repository_.RevokeFamilyOfToken(
+            domain::HashRefreshToken(request->refresh_token()));
+        return grpc::Status::OK;
+      });
 }
 
 storage::UserRecord UserHandler::AuthenticatedUser(
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   auto principal = authenticator_.Authenticate(context);
   if (!principal.ok()) {
     throw StatusException(common::ToGrpcStatus(principal.status()));
@@ -280,83 +291,89 @@ storage::UserRecord UserHandler::AuthenticatedUser(
   return *std::move(user);
 }
 
-grpc::Status UserHandler::GetMe(grpc::ServerContext* context,
-                                const v1::GetMeRequest* /*request*/,
-                                v1::User* response) {
-  return GuardedCall(context, "GetMe", [&]() -> grpc::Status {
-    FillUser(AuthenticatedUser(*context), response);
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* UserHandler::GetMe(
+    grpc::CallbackServerContext* context, const v1::GetMeRequest* /*request*/,
+    v1::User* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "GetMe", [this, context, response]() -> grpc::Status {
+        FillUser(AuthenticatedUser(*context), response);
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status UserHandler::UpdateMe(grpc::ServerContext* context,
-                                   const v1::UpdateMeRequest* request,
-                                   v1::User* response) {
-  return GuardedCall(context, "UpdateMe", [&]() -> grpc::Status {
-    storage::UserRecord user = AuthenticatedUser(*context);
-    if (request->has_display_name()) {
-      auto display_name = domain::ValidateDisplayName(request->display_name());
-      if (!display_name.ok()) {
-        throw ValidationError("display_name", display_name.problem());
-      }
-      auto updated = repository_.UpdateDisplayName(user.id, *display_name);
-      if (!updated) throw StatusException(common::Unauthenticated());
-      user = *std::move(updated);
-    }
-    FillUser(user, response);
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* UserHandler::UpdateMe(
+    grpc::CallbackServerContext* context, const v1::UpdateMeRequest* request,
+    v1::User* response) {
+  return common::FinishOnExecutor(
+      blocking_, context, "UpdateMe",
+      [this, context, request, response]() -> grpc::Status {
+        storage::UserRecord user = AuthenticatedUser(*context);
+        if (request->has_display_name()) {
+          auto display_name =
+              domain::ValidateDisplayName(request->display_name());
+          if (!display_name.ok()) {
+            throw ValidationError("display_name", display_name.problem());
+          }
+          auto updated = repository_.UpdateDisplayName(user.id, *display_name);
+          if (!updated) throw StatusException(common::Unauthenticated());
+          user = *std::move(updated);
+        }
+        FillUser(user, response);
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status UserHandler::ChangePassword(
-    grpc::ServerContext* context, const v1::ChangePasswordRequest* request,
+grpc::ServerUnaryReactor* UserHandler::ChangePassword(
+    grpc::CallbackServerContext* context,
+    const v1::ChangePasswordRequest* request,
     v1::ChangePasswordResponse* /*response*/) {
-  return GuardedCall(context, "ChangePassword", [&]() -> grpc::Status {
-    const storage::UserRecord user = AuthenticatedUser(*context);
-    if (auto violation =
-            domain::CheckPresentedPassword(request->current_password())) {
-      throw ValidationError("current_password", violation->problem);
-    }
-    if (auto violation =
-            domain::CheckNewPassword(request->new_password(), user.email)) {
-      throw ValidationError("new_password", violation->problem);
-    }
-    if (request->new_password() == request->current_password()) {
-      throw ValidationError("new_password",
-                            "must differ from the current password");
-    }
+  return common::FinishOnExecutor(
+      blocking_, context, "ChangePassword",
+      [this, context, request]() -> grpc::Status {
+        const storage::UserRecord user = AuthenticatedUser(*context);
+        if (auto violation =
+                domain::CheckPresentedPassword(request->current_password())) {
+          throw ValidationError("current_password", violation->problem);
+        }
+        if (auto violation =
+                domain::CheckNewPassword(request->new_password(), user.email)) {
+          throw ValidationError("new_password", violation->problem);
+        }
+        if (request->new_password() == request->current_password()) {
+          throw ValidationError("new_password",
+                                "must differ from the current password");
+        }
 
-    // A stolen access token must not become a way around the sign-in
-    // throttle, so wrong current passwords count as failed sign-ins.
-    const std::string account_key = AccountKey(user.email);
-    const std::string address = ClientAddressOf(*context);
-    EnforceLoginThrottle(account_key, address);
-    if (!hasher_.Verify(user.password_hash, request->current_password())) {
-      repository_.RecordLoginFailure(account_key, address,
-                                     settings_.login_throttle.window);
-      throw ValidationError("current_password", "is incorrect");
-    }
+        // A stolen access token must not become a way around the sign-in
+        // throttle, so wrong current passwords count as failed sign-ins.
+        const std::string account_key = AccountKey(user.email);
+        const std::string address = ClientAddressOf(*context);
+        EnforceLoginThrottle(account_key, address);
+        if (!hasher_.Verify(user.password_hash, request->current_password())) {
+          repository_.RecordLoginFailure(account_key, address,
+                                         settings_.login_throttle.window);
+          throw ValidationError("current_password", "is incorrect");
+        }
 
-    const std::string new_hash = hasher_.Hash(request->new_password());
-    if (!repository_.ChangePassword(user.id, user.password_hash, new_hash)) {
-      return grpc::Status(grpc::StatusCode::ABORTED,
-                          "the password was changed meanwhile; try again");
-    }
-    repository_.ClearAccountLoginFailures(account_key);
-    // Access tokens already issued stay valid until they expire (at most
-    // ACCESS_TOKEN_TTL_SECONDS); every refresh token is revoked.
-    common::LogInfo("password changed; refresh tokens revoked");
-    return grpc::Status::OK;
-  });
+        const std::string new_hash = hasher_.Hash(request->new_password());
+        if (!repository_.ChangePassword(user.id, user.password_hash,
+                                        new_hash)) {
+          return grpc::Status(grpc::StatusCode::ABORTED,
+                              "the password was changed meanwhile; try again");
+        }
+        repository_.ClearAccountLoginFailures(account_key);
+        // Access tokens already issued stay valid until they expire (at most
+        // ACCESS_TOKEN_TTL_SECONDS); every refresh token is revoked.
+        common::LogInfo("password changed; refresh tokens revoked");
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status UserHandler::GetJwks(grpc::ServerContext* context,
-                                  const v1::GetJwksRequest* /*request*/,
-                                  v1::Jwks* response) {
-  return GuardedCall(context, "GetJwks", [&]() -> grpc::Status {
-    *response = jwks_;
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* UserHandler::GetJwks(
+    grpc::CallbackServerContext* context, const v1::GetJwksRequest* /*request*/,
+    v1::Jwks* response) {
+  return common::FinishInline(context, "GetJwks",
+                              [this, response] { *response = jwks_; });
 }
 
 void UserHandler::FillTokens(const std::string& user_id,

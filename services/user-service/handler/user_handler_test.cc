@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/blocking_executor.h"
 #include "services/common/db.h"
 #include "services/common/jwt.h"
 #include "services/common/migrations.h"
@@ -46,8 +47,10 @@ class UserHandlerTest : public ::testing::Test {
     hasher_ = std::make_unique<domain::PasswordHasher>(
         domain::PasswordHasher::MinimumCostForTests());
     signer_ = NewSigner();
+    executor_ = std::make_unique<common::BlockingExecutor>(
+        4, common::kMaxQueuedBlockingCalls);
     handler_ = std::make_unique<UserHandler>(*repository_, *hasher_, signer_,
-                                             UserServiceSettings{});
+                                             UserServiceSettings{}, *executor_);
 
     server_ = std::make_unique<common::testing::TestServer>(
         "user-service-test", std::vector<grpc::Service*>{handler_.get()});
@@ -60,6 +63,7 @@ class UserHandlerTest : public ::testing::Test {
     stub_.reset();
     server_.reset();
     handler_.reset();
+    executor_.reset();
     repository_.reset();
     pool_.reset();
     db_.reset();
@@ -150,6 +154,7 @@ class UserHandlerTest : public ::testing::Test {
   std::unique_ptr<storage::UserRepository> repository_;
   std::unique_ptr<domain::PasswordHasher> hasher_;
   std::shared_ptr<const common::JwtSigner> signer_;
+  std::unique_ptr<common::BlockingExecutor> executor_;
   std::unique_ptr<UserHandler> handler_;
   std::unique_ptr<common::testing::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
