@@ -1,6 +1,5 @@
 #include "services/common/server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -9,7 +8,6 @@
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/sync_stream.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <thread>
 
 #include "echo.grpc.pb.h"
+#include "services/common/testing/bound_port.h"
 
 namespace cryptotracker::common {
 namespace {
@@ -267,24 +266,15 @@ TEST_F(GrpcServerTest, SigtermStopsTheServer) {
 }
 
 TEST(GrpcServerBindTest, ThrowsWhenPortIsTaken) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = 0;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t length = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  testing::BoundPort taken;
+  ASSERT_EQ(listen(taken.fd(), 1), 0);
   ServerOptions options;
-  options.port = ntohs(addr.sin_port);
+  options.port = taken.port();
   options.service_name = "bind-test";
   EchoImpl echo;
   GrpcServer server(options, {&echo});
   EXPECT_THROW(server.Run(), std::runtime_error);
   EXPECT_FALSE(server.WaitUntilServing(std::chrono::milliseconds(10)));
-  close(fd);
 }
 
 }  // namespace

@@ -1,10 +1,7 @@
 // Integration tests: need TEST_DATABASE_URL (see services/common/testing).
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +9,7 @@
 #include <memory>
 
 #include "services/common/service_main.h"
+#include "services/common/testing/bound_port.h"
 #include "services/common/testing/pg_test_db.h"
 #include "services/common/testing/test_migrations.h"
 
@@ -19,21 +17,6 @@ namespace cryptotracker::common {
 namespace {
 
 namespace embedded = testing::test_migrations;
-
-// A port that was free a moment ago (the kernel's pick for port 0).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t length = sizeof(addr);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class ServiceDatabaseTest : public ::testing::Test {
  protected:
@@ -63,7 +46,10 @@ TEST_F(ServiceDatabaseTest, ANewerSchemaIsNotReady) {
 
 TEST_F(ServiceDatabaseTest, ServesUntilSigterm) {
   ServerConfig config;
-  config.grpc_port = FreePort();
+  {
+    testing::BoundPort free_port;
+    config.grpc_port = free_port.port();
+  }
   config.shutdown_grace = std::chrono::seconds(1);
   std::future<void> serving = std::async(std::launch::async, [&] {
     ServeUntilStopped("test", config, *database_, {});
