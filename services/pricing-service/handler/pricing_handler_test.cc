@@ -640,8 +640,17 @@ TEST_F(PricingHandlerTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
       }
     }
   });
+  // The first updates come paced, so that each is a write of its own to the
+  // slow client until its window is full and its writes stall; the rest
+  // come as one burst.
+  constexpr int kPacedUpdates = 2'000;
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 2; i <= kUpdates + 1; ++i) Trade("BTCUSDT", std::to_string(i));
+  for (int i = 2; i <= kUpdates + 1; ++i) {
+    Trade("BTCUSDT", std::to_string(i));
+    if (i <= kPacedUpdates) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
   const auto publish_time = std::chrono::steady_clock::now() - start;
   fast_reader.join();
   // Publishing never waited for the stalled client, and neither did the
