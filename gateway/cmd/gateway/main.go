@@ -32,18 +32,8 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// defaultGCPercent replaces Go's 100 unless GOGC is set. The sidecar's live
-// heap is a few MiB, so collecting only when it has grown fivefold costs
-// little memory, while a 1,000-candle answer allocates enough that at 100
-// the collector ran during most such requests and was their slowest part
-// (p99 through the ingress 12.5 ms at 100, 7 ms at 400).
-const defaultGCPercent = 400
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(defaultGCPercent)
-	}
-	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
+	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr, service.Declared)
 	if errors.Is(err, config.ErrHelp) {
 		return
 	}
@@ -52,19 +42,54 @@ func main() {
 		os.Exit(2)
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := run(cfg, logger); err != nil {
+	definition, err := fronted(services.All, service.Declared, cfg.Service)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gateway: %v\n", err)
+		os.Exit(2)
+	}
+	applyGCPercent(definition.Options, os.Getenv)
+	if err := run(cfg, definition, logger); err != nil {
 		logger.Error("gateway stopped", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
 }
 
-// newHandler builds the HTTP handler of the configured service. Whatever is
-// particular to one service comes from its entry in the generated table.
-func newHandler(ctx context.Context, cfg config.Config, conn *grpc.ClientConn, logger *slog.Logger) (http.Handler, error) {
-	definition, ok := service.Find(services.All, cfg.Service)
-	if !ok {
-		return nil, fmt.Errorf("service %q has no HTTP rules in this build (http/%s.yaml)", cfg.Service, cfg.Service)
+// fronted is the generated entry of the configured service joined with its
+// declaration. Everything particular to one service comes from there.
+func fronted(table []service.Definition, declared map[string]service.Options, name string) (service.Definition, error) {
+	joined, err := service.Join(table, declared)
+	if err != nil {
+		return service.Definition{}, err
 	}
+	definition, ok := service.Find(joined, name)
+	if !ok {
+		return service.Definition{}, fmt.Errorf("service %q has no HTTP rules in this build (http/%s.yaml)", name, name)
+	}
+	return definition, nil
+}
+
+// applyGCPercent sets the garbage collector's target the service declares,
+// unless GOGC is set (which the runtime has applied already) or the service
+// keeps Go's default.
+func applyGCPercent(options service.Options, getenv func(string) string) {
+	if options.GCPercent != 0 && getenv("GOGC") == "" {
+		debug.SetGCPercent(options.GCPercent)
+	}
+}
+
+// dial opens the connection to the service's gRPC server with the options
+// its declaration adds (a codec).
+func dial(cfg config.Config, definition service.Definition) (*grpc.ClientConn, error) {
+	conn, err := backend.Dial(cfg.GRPCBackend, definition.Options.DialOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", cfg.GRPCBackend, err)
+	}
+	return conn, nil
+}
+
+// newHandler builds the HTTP handler of the configured service.
+func newHandler(ctx context.Context, cfg config.Config, definition service.Definition, conn *grpc.ClientConn,
+	logger *slog.Logger) (http.Handler, error) {
 	return gateway.New(ctx, gateway.Options{
 		Service:           definition,
 		Backend:           conn,
@@ -74,17 +99,17 @@ func newHandler(ctx context.Context, cfg config.Config, conn *grpc.ClientConn, l
 	})
 }
 
-func run(cfg config.Config, logger *slog.Logger) error {
-	conn, err := backend.Dial(cfg.GRPCBackend, grpc.WithDefaultCallOptions(grpc.ForceCodecV2(gateway.BackendCodec())))
+func run(cfg config.Config, definition service.Definition, logger *slog.Logger) error {
+	conn, err := dial(cfg, definition)
 	if err != nil {
-		return fmt.Errorf("backend %s: %w", cfg.GRPCBackend, err)
+		return err
 	}
 	defer conn.Close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	handler, err := newHandler(ctx, cfg, conn, logger)
+	handler, err := newHandler(ctx, cfg, definition, conn, logger)
 	if err != nil {
 		return err
 	}

@@ -1,21 +1,24 @@
 // Package config reads the gateway's settings from flags and environment
-// variables (flags win), following docs/conventions.md.
+// variables (flags win), following docs/conventions.md. A service's defaults
+// come from its declaration (service.Declared).
 package config
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
 // Config is the validated runtime configuration of one gateway process.
 type Config struct {
-	// Service is the fronted service: user, pricing, portfolio or alert.
+	// Service is the fronted service, one of the declared names.
 	Service string
 	// HTTPPort is the TCP port the REST API listens on.
 	HTTPPort int
@@ -27,9 +30,9 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// LogLevel is the minimum level written to the log.
 	LogLevel slog.Level
-	// RefreshCookiePath is the Path attribute of the refresh-token cookie:
-	// the auth routes' prefix as the browser sees it through the ingress.
-	// Only services whose Options enable the cookie (user) use it.
+	// RefreshCookiePath, when not empty, replaces the Path of the refresh
+	// cookie that the service declares; services that declare no cookie
+	// ignore it.
 	RefreshCookiePath string
 }
 
@@ -39,21 +42,7 @@ const (
 	// maxMaxBodyBytes bounds MAX_BODY_BYTES so a typo cannot make the
 	// gateway buffer gigabytes per request.
 	maxMaxBodyBytes = 64 << 20
-	// DefaultRefreshCookiePath is where the browser sees the user service's
-	// auth routes through the ingress, which strips "/user-service".
-	DefaultRefreshCookiePath = "/user-service/api/v1/auth"
 )
-
-// serviceDefaults holds the conventional ports of each service.
-var serviceDefaults = map[string]struct {
-	httpPort    int
-	grpcBackend string
-}{
-	"user":      {httpPort: 5000, grpcBackend: "localhost:50051"},
-	"pricing":   {httpPort: 12000, grpcBackend: "localhost:50052"},
-	"portfolio": {httpPort: 5000, grpcBackend: "localhost:50053"},
-	"alert":     {httpPort: 5000, grpcBackend: "localhost:50054"},
-}
 
 // setting is one configuration value: its flag and its environment variable.
 type setting struct {
@@ -63,14 +52,14 @@ type setting struct {
 }
 
 var (
-	serviceSetting     = setting{"service", "SERVICE", "fronted service: user|pricing|portfolio|alert (required)"}
-	httpPortSetting    = setting{"http-port", "HTTP_PORT", "HTTP listen port (default 12000 for pricing, else 5000)"}
-	grpcBackendSetting = setting{"grpc-backend", "GRPC_BACKEND", "gRPC backend host:port (default localhost:5005x of the service)"}
+	serviceSetting     = setting{"service", "SERVICE", "fronted service (required)"}
+	httpPortSetting    = setting{"http-port", "HTTP_PORT", "HTTP listen port (default: the service's declared one)"}
+	grpcBackendSetting = setting{"grpc-backend", "GRPC_BACKEND", "gRPC backend host:port (default: the service's declared one)"}
 	maxBodySetting     = setting{"max-body-bytes", "MAX_BODY_BYTES", "largest accepted request body in bytes (default 1048576)"}
 	graceSetting       = setting{"shutdown-grace-seconds", "SHUTDOWN_GRACE_SECONDS", "drain deadline after SIGTERM/SIGINT (default 10)"}
 	logLevelSetting    = setting{"log-level", "LOG_LEVEL", "debug|info|warn|error (default info)"}
 	cookiePathSetting  = setting{"refresh-cookie-path", "REFRESH_COOKIE_PATH",
-		"Path of the refresh-token cookie, user service only (default " + DefaultRefreshCookiePath + ")"}
+		"Path of the refresh-token cookie, for a service that declares one (default: the declared one)"}
 	allSettings = []setting{serviceSetting, httpPortSetting, grpcBackendSetting, maxBodySetting, graceSetting,
 		logLevelSetting, cookiePathSetting}
 )
@@ -79,13 +68,24 @@ var (
 var ErrHelp = flag.ErrHelp
 
 // Load parses args (without the program name) and the environment seen
-// through getenv. Usage and flag errors are written to output.
-func Load(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+// through getenv; declared gives the services that may be chosen and their
+// defaults. Usage and flag errors are written to output.
+func Load(args []string, getenv func(string) string, output io.Writer, declared map[string]service.Options) (Config, error) {
+	names := make([]string, 0, len(declared))
+	for name := range declared {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	choices := strings.Join(names, "|")
 	flags := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	flags.SetOutput(output)
 	flagValues := make(map[string]*string, len(allSettings))
 	for _, s := range allSettings {
-		flagValues[s.flagName] = flags.String(s.flagName, "", s.usage+"; env "+s.envName)
+		usage := s.usage
+		if s == serviceSetting {
+			usage += ": " + choices
+		}
+		flagValues[s.flagName] = flags.String(s.flagName, "", usage+"; env "+s.envName)
 	}
 	if err := flags.Parse(args); err != nil {
 		return Config{}, err
@@ -105,17 +105,17 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	}
 
 	var cfg Config
-	service, source := lookup(serviceSetting)
-	if service == "" {
-		return Config{}, errors.New("--service or SERVICE is required (user|pricing|portfolio|alert)")
+	name, source := lookup(serviceSetting)
+	if name == "" {
+		return Config{}, fmt.Errorf("--service or SERVICE is required (%s)", choices)
 	}
-	defaults, known := serviceDefaults[service]
+	defaults, known := declared[name]
 	if !known {
-		return Config{}, fmt.Errorf("%s: unknown service %q (want user|pricing|portfolio|alert)", source, service)
+		return Config{}, fmt.Errorf("%s: unknown service %q (want %s)", source, name, choices)
 	}
-	cfg.Service = service
+	cfg.Service = name
 
-	cfg.HTTPPort = defaults.httpPort
+	cfg.HTTPPort = defaults.HTTPPort
 	if value, source := lookup(httpPortSetting); value != "" {
 		port, err := strconv.Atoi(value)
 		if err != nil || port < 1 || port > 65535 {
@@ -123,13 +123,19 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 		}
 		cfg.HTTPPort = port
 	}
+	if cfg.HTTPPort == 0 {
+		return Config{}, fmt.Errorf("service %q declares no HTTP port: set --%s or %s", name, httpPortSetting.flagName, httpPortSetting.envName)
+	}
 
-	cfg.GRPCBackend = defaults.grpcBackend
+	cfg.GRPCBackend = defaults.GRPCBackend
 	if value, source := lookup(grpcBackendSetting); value != "" {
 		if !strings.Contains(value, ":") {
 			return Config{}, fmt.Errorf("%s: %q must be host:port", source, value)
 		}
 		cfg.GRPCBackend = value
+	}
+	if cfg.GRPCBackend == "" {
+		return Config{}, fmt.Errorf("service %q declares no gRPC backend: set --%s or %s", name, grpcBackendSetting.flagName, grpcBackendSetting.envName)
 	}
 
 	cfg.MaxBodyBytes = defaultMaxBodyBytes
@@ -166,13 +172,11 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 		}
 	}
 
-	cfg.RefreshCookiePath = DefaultRefreshCookiePath
 	if value, source := lookup(cookiePathSetting); value != "" {
-		// The value goes verbatim into a Set-Cookie header: no attribute
-		// separators, quotes or whitespace.
-		if !strings.HasPrefix(value, "/") || strings.ContainsAny(value, ";, \t\r\n\"") {
-			return Config{}, fmt.Errorf("%s: %q must be an absolute URL path such as %s",
-				source, value, DefaultRefreshCookiePath)
+		// Checked for every service, so a bad value is found before it is
+		// moved to the one that uses it.
+		if err := service.CheckCookiePath(value); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", source, err)
 		}
 		cfg.RefreshCookiePath = value
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
 func envOf(values map[string]string) func(string) string {
@@ -14,7 +16,7 @@ func envOf(values map[string]string) func(string) string {
 }
 
 func TestLoadAppliesServiceDefaults(t *testing.T) {
-	for service, want := range map[string]struct {
+	for name, want := range map[string]struct {
 		port    int
 		backend string
 	}{
@@ -23,16 +25,17 @@ func TestLoadAppliesServiceDefaults(t *testing.T) {
 		"portfolio": {5000, "localhost:50053"},
 		"alert":     {5000, "localhost:50054"},
 	} {
-		cfg, err := Load(nil, envOf(map[string]string{"SERVICE": service}), io.Discard)
+		cfg, err := Load(nil, envOf(map[string]string{"SERVICE": name}), io.Discard, service.Declared)
 		if err != nil {
-			t.Fatalf("%s: %v", service, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		if cfg.Service != service || cfg.HTTPPort != want.port || cfg.GRPCBackend != want.backend {
-			t.Errorf("%s: got %+v", service, cfg)
+		if cfg.Service != name || cfg.HTTPPort != want.port || cfg.GRPCBackend != want.backend {
+			t.Errorf("%s: got %+v", name, cfg)
 		}
+		// The cookie path is empty: the service's declared one applies.
 		if cfg.MaxBodyBytes != 1<<20 || cfg.ShutdownGrace != 10*time.Second || cfg.LogLevel != slog.LevelInfo ||
-			cfg.RefreshCookiePath != "/user-service/api/v1/auth" {
-			t.Errorf("%s: wrong defaults %+v", service, cfg)
+			cfg.RefreshCookiePath != "" {
+			t.Errorf("%s: wrong defaults %+v", name, cfg)
 		}
 	}
 }
@@ -46,7 +49,7 @@ func TestLoadReadsEnvironment(t *testing.T) {
 		"SHUTDOWN_GRACE_SECONDS": "3",
 		"LOG_LEVEL":              "warn",
 		"REFRESH_COOKIE_PATH":    " /api/users/auth ",
-	}), io.Discard)
+	}), io.Discard, service.Declared)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +66,7 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 			"--refresh-cookie-path=/auth"},
 		envOf(map[string]string{"SERVICE": "user", "HTTP_PORT": "1", "GRPC_BACKEND": "x:1", "MAX_BODY_BYTES": "99",
 			"REFRESH_COOKIE_PATH": "/env"}),
-		io.Discard)
+		io.Discard, service.Declared)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +101,7 @@ func TestLoadRejectsBadValuesNamingTheSource(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined"},
 	}
 	for _, c := range cases {
-		_, err := Load(c.args, envOf(c.env), io.Discard)
+		_, err := Load(c.args, envOf(c.env), io.Discard, service.Declared)
 		if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 			t.Errorf("%s: got error %v, want it to contain %q", c.name, err, c.wantErr)
 		}
@@ -107,11 +110,40 @@ func TestLoadRejectsBadValuesNamingTheSource(t *testing.T) {
 
 func TestLoadHelp(t *testing.T) {
 	var usage strings.Builder
-	_, err := Load([]string{"--help"}, envOf(nil), &usage)
+	_, err := Load([]string{"--help"}, envOf(nil), &usage, service.Declared)
 	if !errors.Is(err, ErrHelp) {
 		t.Fatalf("got %v, want ErrHelp", err)
 	}
 	if !strings.Contains(usage.String(), "MAX_BODY_BYTES") || !strings.Contains(usage.String(), "REFRESH_COOKIE_PATH") {
 		t.Errorf("usage does not mention env names: %s", usage.String())
+	}
+}
+
+// The choice of services and their defaults are the declarations'; a
+// service that declares no port or backend must be given them.
+func TestLoadTakesServicesAndDefaultsFromTheDeclarations(t *testing.T) {
+	declared := map[string]service.Options{
+		"ticker": {HTTPPort: 8080, GRPCBackend: "localhost:9090"},
+		"bare":   {},
+	}
+	cfg, err := Load(nil, envOf(map[string]string{"SERVICE": "ticker"}), io.Discard, declared)
+	if err != nil || cfg.HTTPPort != 8080 || cfg.GRPCBackend != "localhost:9090" {
+		t.Errorf("ticker: %+v %v", cfg, err)
+	}
+	if _, err := Load(nil, envOf(map[string]string{"SERVICE": "user"}), io.Discard, declared); err == nil ||
+		!strings.Contains(err.Error(), "want bare|ticker") {
+		t.Errorf("an undeclared service: %v", err)
+	}
+	if _, err := Load(nil, envOf(map[string]string{"SERVICE": "bare", "GRPC_BACKEND": "x:1"}), io.Discard, declared); err == nil ||
+		!strings.Contains(err.Error(), "HTTP_PORT") {
+		t.Errorf("no port: %v", err)
+	}
+	if _, err := Load(nil, envOf(map[string]string{"SERVICE": "bare", "HTTP_PORT": "1"}), io.Discard, declared); err == nil ||
+		!strings.Contains(err.Error(), "GRPC_BACKEND") {
+		t.Errorf("no backend: %v", err)
+	}
+	cfg, err = Load([]string{"--service=bare", "--http-port=1", "--grpc-backend=x:1"}, envOf(nil), io.Discard, declared)
+	if err != nil || cfg.HTTPPort != 1 || cfg.GRPCBackend != "x:1" {
+		t.Errorf("bare with flags: %+v %v", cfg, err)
 	}
 }

@@ -11,9 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
-	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/candles/candlestest"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
-	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
 const candlesPath = "/api/v1/assets/BTC/candles?interval=1h&limit=1000"
@@ -35,26 +34,24 @@ func (f *fakePricingService) GetCandles(_ context.Context, req *pricingv1.GetCan
 	return f.response, nil
 }
 
-// startPricingGateway serves the generated pricing definition (with its
-// query aliases) in front of fake.
+// startPricingGateway serves the generated pricing definition with its
+// declaration (query aliases, candle codecs) in front of fake.
 func startPricingGateway(t testing.TB, fake *fakePricingService) string {
 	t.Helper()
-	definition, ok := service.Find(services.All, "pricing")
-	if !ok {
-		t.Fatal("the generated service table has no pricing service")
-	}
+	definition := declaredDefinition(t, "pricing")
 	address, _ := startBackend(t, func(s *grpc.Server) { pricingv1.RegisterPricingServiceServer(s, fake) })
 	return startGateway(t, definition, address).URL
 }
 
 // The candles body must be what protojson (EmitUnpopulated, compacted)
-// makes of the backend's message, whether the gateway's hand-written
-// encoder wrote it or, for strings it declines, protojson itself.
+// makes of the backend's message, whether the encoder the pricing service
+// declares wrote it or, for strings it declines, protojson itself; and the
+// declared decoder must give the message proto.Unmarshal gives.
 func TestCandlesBodyEqualsProtojson(t *testing.T) {
 	escapes := &pricingv1.GetCandlesResponse{Symbol: "BTC", Quote: "USD", Pair: `BTC"USDT\é`,
 		Candles: []*pricingv1.Candle{{Open: "1\n", Closed: true}}}
 	cases := map[string]*pricingv1.GetCandlesResponse{
-		"1,000 candles":          gateway.RealisticCandles(1000),
+		"1,000 candles":          candlestest.Realistic(1000),
 		"no candles":             {Symbol: "BTC", Quote: "USD"},
 		"strings needing escape": escapes,
 	}
@@ -82,7 +79,7 @@ func TestCandlesBodyEqualsProtojson(t *testing.T) {
 // whole sidecar over loopback: HTTP in, gRPC call and decoding, JSON,
 // HTTP out (the fake backend's encoding included).
 func BenchmarkCandlesThroughGateway(b *testing.B) {
-	baseURL := startPricingGateway(b, &fakePricingService{response: gateway.RealisticCandles(1000)})
+	baseURL := startPricingGateway(b, &fakePricingService{response: candlestest.Realistic(1000)})
 	client := &http.Client{}
 	b.ReportAllocs()
 	for b.Loop() {

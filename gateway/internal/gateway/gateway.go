@@ -28,8 +28,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives the access log and backend failures.
 	Logger *slog.Logger
-	// RefreshCookiePath is the Path of the refresh-token cookie; required
-	// when Service.Options.RefreshCookie is set, ignored otherwise.
+	// RefreshCookiePath, when not empty, replaces the Path the service
+	// declares for its refresh-token cookie; ignored for a service that
+	// declares none.
 	RefreshCookiePath string
 }
 
@@ -46,14 +47,16 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	if err := features.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway: service %q: %w", opts.Service.Name, err)
 	}
-	if features.RefreshCookie && opts.RefreshCookiePath == "" {
-		return nil, fmt.Errorf("gateway: service %q uses the refresh cookie: RefreshCookiePath is required", opts.Service.Name)
+	if features.RefreshCookie != nil && opts.RefreshCookiePath != "" {
+		if err := service.CheckCookiePath(opts.RefreshCookiePath); err != nil {
+			return nil, fmt.Errorf("gateway: service %q: %w", opts.Service.Name, err)
+		}
 	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	marshaler := newJSONMarshaler()
+	marshaler := newJSONMarshaler(features.EncodeJSON)
 	errs := &errorWriter{marshaler: marshaler, logger: logger}
 
 	apiMux := runtime.NewServeMux(
@@ -83,8 +86,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		}
 		api = withSharedStreams(routes, api)
 	}
-	if features.RefreshCookie {
-		api = withRefreshCookie(opts.RefreshCookiePath, api)
+	if features.RefreshCookie != nil {
+		api = withRefreshCookie(newRefreshCookie(features.RefreshCookie, opts.RefreshCookiePath), api)
 	}
 	if len(features.ParameterAliases) > 0 || len(features.QueryAliases) > 0 {
 		api = withQueryAliases(features.ParameterAliases, features.QueryAliases, errs, api)

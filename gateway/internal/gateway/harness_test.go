@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
@@ -39,23 +40,42 @@ func startBackend(t testing.TB, register func(*grpc.Server)) (string, *health.Se
 	return listener.Addr().String(), healthServer
 }
 
+// declaredDefinition is the generated entry of the service called name
+// with its declaration, as the binary runs it.
+func declaredDefinition(t testing.TB, name string) service.Definition {
+	t.Helper()
+	fronted, err := service.Join(services.All, service.Declared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	definition, ok := service.Find(fronted, name)
+	if !ok {
+		t.Fatalf("the generated service table has no %s service", name)
+	}
+	return definition
+}
+
 // startGateway serves the real gateway handler for definition, proxying to
-// the gRPC server at address, on a loopback HTTP server. The cookie path is
-// the production default; only definitions with RefreshCookie use it.
+// the gRPC server at address, on a loopback HTTP server; the connection has
+// the options definition declares (its codec), as in the binary.
 func startGateway(t testing.TB, definition service.Definition, address string) *httptest.Server {
 	t.Helper()
-	conn, err := backend.Dial(address, grpc.WithDefaultCallOptions(grpc.ForceCodecV2(gateway.BackendCodec())))
+	return startGatewayWith(t, gateway.Options{Service: definition}, address)
+}
+
+// startGatewayWith is startGateway with other options of gateway.New; the
+// backend, body limit and logger are filled in.
+func startGatewayWith(t testing.TB, opts gateway.Options, address string) *httptest.Server {
+	t.Helper()
+	conn, err := backend.Dial(address, opts.Service.Options.DialOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	handler, err := gateway.New(context.Background(), gateway.Options{
-		Service:           definition,
-		Backend:           conn,
-		MaxBodyBytes:      testMaxBodyBytes,
-		Logger:            slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		RefreshCookiePath: "/user-service/api/v1/auth",
-	})
+	opts.Backend = conn
+	opts.MaxBodyBytes = testMaxBodyBytes
+	opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	handler, err := gateway.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
-
-	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
 )
 
 // StreamContentType is the media type of server-streaming responses: one JSON
@@ -30,19 +28,24 @@ type jsonMarshaler struct {
 	// stripWhitespace is whether JSONPb's output holds whitespace to remove;
 	// fixed per binary, see protojsonWritesWhitespace.
 	stripWhitespace bool
+	// encodeFirst is the service's declared encoder
+	// (service.Options.EncodeJSON), tried before protojson; nil if none.
+	encodeFirst func(v any) ([]byte, bool)
 }
 
 var _ runtime.StreamContentType = (*jsonMarshaler)(nil)
 
-func newJSONMarshaler() *jsonMarshaler {
+// newJSONMarshaler returns the marshaler; encodeFirst is the service's
+// declared encoder, or nil.
+func newJSONMarshaler(encodeFirst func(v any) ([]byte, bool)) *jsonMarshaler {
 	m := &jsonMarshaler{JSONPb: runtime.JSONPb{
 		// Field names are protojson's lowerCamelCase. Unset proto3 scalars are
 		// written so the SPA always sees the same shape; proto3 `optional`
-		// fields have presence and stay absent when unset. The hand-written
-		// encoders of marshalFast reproduce exactly these options.
+		// fields have presence and stay absent when unset. A declared
+		// encoder reproduces exactly these options.
 		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}}
+	}, encodeFirst: encodeFirst}
 	m.stripWhitespace = protojsonWritesWhitespace(m.MarshalOptions)
 	return m
 }
@@ -68,10 +71,13 @@ func (m *jsonMarshaler) StreamContentType(any) string { return StreamContentType
 
 // Marshal is runtime.JSONPb's without insignificant whitespace: protojson
 // deliberately varies its spacing between builds, and clients and tests are
-// better served by one stable rendering.
+// better served by one stable rendering. The service's declared encoder,
+// which writes the same bytes for the values it takes, goes first.
 func (m *jsonMarshaler) Marshal(v any) ([]byte, error) {
-	if data, ok := marshalFast(v); ok {
-		return data, nil
+	if m.encodeFirst != nil {
+		if data, ok := m.encodeFirst(v); ok {
+			return data, nil
+		}
 	}
 	data, err := m.JSONPb.Marshal(v)
 	if err != nil {
@@ -81,22 +87,6 @@ func (m *jsonMarshaler) Marshal(v any) ([]byte, error) {
 		data = stripJSONWhitespace(data)
 	}
 	return data, nil
-}
-
-// marshalFast renders the few message types whose protojson cost matters
-// with a hand-written encoder that writes the same bytes as Marshal's
-// protojson path (compact, under the options of newJSONMarshaler). ok is
-// false for other types and for messages the encoder declines; Marshal then
-// uses protojson.
-func marshalFast(v any) (_ []byte, ok bool) {
-	switch message := v.(type) {
-	case *pricingv1.GetCandlesResponse:
-		// Candles are about 230 bytes each; a short guess only costs a
-		// regrowth of the buffer.
-		return appendCandlesJSON(make([]byte, 0, 256+240*len(message.GetCandles())), message)
-	default:
-		return nil, false
-	}
 }
 
 // stripJSONWhitespace removes whitespace outside strings from valid JSON, in

@@ -12,12 +12,15 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/candles/candlestest"
 )
 
 func TestDecodeBodyAcceptsKnownFields(t *testing.T) {
 	var message wrapperspb.StringValue
-	if err := newJSONMarshaler().NewDecoder(strings.NewReader(`"hello"`)).Decode(&message); err != nil {
+	if err := newJSONMarshaler(nil).NewDecoder(strings.NewReader(`"hello"`)).Decode(&message); err != nil {
 		t.Fatal(err)
 	}
 	if message.GetValue() != "hello" {
@@ -40,7 +43,7 @@ func TestDecodeBodyRejections(t *testing.T) {
 	for _, c := range cases {
 		// A plain message with fields "field" and "description".
 		target := &errdetails.BadRequest_FieldViolation{}
-		err := newJSONMarshaler().NewDecoder(strings.NewReader(c.body)).Decode(target)
+		err := newJSONMarshaler(nil).NewDecoder(strings.NewReader(c.body)).Decode(target)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
 			continue
@@ -61,7 +64,7 @@ func TestDecodeBodyRecordsBodyTooLarge(t *testing.T) {
 		ReadCloser: http.MaxBytesReader(recorder, io.NopCloser(bytes.NewReader(make([]byte, 100))), 8),
 		state:      state,
 	}
-	err := newJSONMarshaler().NewDecoder(body).Decode(&structpb.Struct{})
+	err := newJSONMarshaler(nil).NewDecoder(body).Decode(&structpb.Struct{})
 	if err == nil || !strings.Contains(err.Error(), "larger than 8 bytes") {
 		t.Fatalf("got %v", err)
 	}
@@ -71,16 +74,16 @@ func TestDecodeBodyRecordsBodyTooLarge(t *testing.T) {
 }
 
 func TestStreamContentTypeIsNDJSON(t *testing.T) {
-	if got := newJSONMarshaler().StreamContentType(nil); got != "application/x-ndjson" {
+	if got := newJSONMarshaler(nil).StreamContentType(nil); got != "application/x-ndjson" {
 		t.Errorf("got %q", got)
 	}
-	if got := string(newJSONMarshaler().Delimiter()); got != "\n" {
+	if got := string(newJSONMarshaler(nil).Delimiter()); got != "\n" {
 		t.Errorf("delimiter %q", got)
 	}
 }
 
 func TestMarshalIsCompactWithUnpopulatedFields(t *testing.T) {
-	data, err := newJSONMarshaler().Marshal(&errdetails.BadRequest_FieldViolation{Field: "email"})
+	data, err := newJSONMarshaler(nil).Marshal(&errdetails.BadRequest_FieldViolation{Field: "email"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +107,7 @@ func TestStripJSONWhitespaceMatchesCompact(t *testing.T) {
 	// protojson output of a real message, spread out the way an indented
 	// encoder would.
 	var indented bytes.Buffer
-	if err := json.Indent(&indented, protojsonCompact(t, realisticCandles(3)), "", "  "); err != nil {
+	if err := json.Indent(&indented, protojsonCompact(t, candlestest.Realistic(3)), "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	inputs = append(inputs, indented.String())
@@ -125,7 +128,7 @@ func TestStripJSONWhitespaceMatchesCompact(t *testing.T) {
 // per build, so each run covers one of the two branches; the probe must get
 // it right either way, and the output must stay what json.Compact gave.
 func TestMarshalStripsWhitespaceOnlyWhenProtojsonWritesIt(t *testing.T) {
-	marshaler := newJSONMarshaler()
+	marshaler := newJSONMarshaler(nil)
 	twoFields, err := marshaler.JSONPb.Marshal(&errdetails.BadRequest_FieldViolation{Field: "a", Description: "b"})
 	if err != nil {
 		t.Fatal(err)
@@ -154,5 +157,31 @@ func TestMarshalStripsWhitespaceOnlyWhenProtojsonWritesIt(t *testing.T) {
 		if want := protojsonCompact(t, v); !bytes.Equal(got, want) {
 			t.Errorf("got %s, want %s", got, want)
 		}
+	}
+}
+
+// A declared encoder writes the values it takes; what it declines, and
+// everything else, is protojson's, errors included.
+func TestMarshalTriesTheDeclaredEncoderFirst(t *testing.T) {
+	var offered []any
+	marshaler := newJSONMarshaler(func(v any) ([]byte, bool) {
+		offered = append(offered, v)
+		if s, ok := v.(*wrapperspb.StringValue); ok && s.GetValue() == "mine" {
+			return []byte(`"written by the encoder"`), true
+		}
+		return nil, false
+	})
+	if got, err := marshaler.Marshal(wrapperspb.String("mine")); err != nil || string(got) != `"written by the encoder"` {
+		t.Errorf("taken value: %s (%v)", got, err)
+	}
+	declined := &errdetails.BadRequest_FieldViolation{Field: "a, b"}
+	if got, err := marshaler.Marshal(declined); err != nil || !bytes.Equal(got, protojsonCompact(t, declined)) {
+		t.Errorf("declined value: %s (%v)", got, err)
+	}
+	if _, err := marshaler.Marshal(&timestamppb.Timestamp{Nanos: -1}); err == nil {
+		t.Error("protojson refuses an invalid timestamp, Marshal did not")
+	}
+	if len(offered) != 3 {
+		t.Errorf("the encoder was offered %d values, want 3", len(offered))
 	}
 }

@@ -7,23 +7,25 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
 // Refresh tokens in an HttpOnly cookie, for the browser app.
 //
-// A browser app must not keep the long-lived refresh token where scripts can
-// read it, so on the auth routes of a service whose Options enable
-// RefreshCookie (the user service) the gateway can carry it in a cookie
-// instead of the JSON body. It does so only when the request opts
-// in with the header "X-Refresh-Cookie: 1":
+// A browser app must not keep a long-lived refresh token where scripts can
+// read it, so on the routes a service declares (service.RefreshCookie) the
+// gateway can carry it in a cookie instead of the JSON body. It does so
+// only when the request opts in with the header "X-Refresh-Cookie: 1", and
+// only for POST:
 //
-//   - POST /api/v1/auth/login and /api/v1/auth/refresh: a 200 response loses
-//     its "refreshToken" field and sets the cookie instead, with Max-Age from
-//     "refreshExpiresIn".
-//   - POST /api/v1/auth/refresh and /api/v1/auth/logout: when the JSON body
-//     has no (or an empty) refresh token, the cookie's value is put in.
-//   - Logout always clears the cookie; a refresh refused with 401 clears it
-//     too, since the token it holds is dead.
+//   - a route that issues the token: a 200 response loses its token field
+//     and sets the cookie instead, with Max-Age from the lifetime field;
+//   - a route that reads it: when the JSON body has no (or an empty) token,
+//     the cookie's value is put in;
+//   - a route that clears it always does (signing out); one that reads and
+//     issues (a refresh) clears it when refused with 401, since the token it
+//     sent is dead.
 //
 // Without the header nothing changes: grpcurl and curl users keep sending
 // and receiving the token in the body, and a cookie is never read. Reading
@@ -37,14 +39,72 @@ const (
 	// RefreshCookieHeader is the request header by which a client opts in.
 	RefreshCookieHeader = "X-Refresh-Cookie"
 
-	loginPath   = "/api/v1/auth/login"
-	refreshPath = "/api/v1/auth/refresh"
-	logoutPath  = "/api/v1/auth/logout"
-
 	// maxCookieTokenLength bounds a token taken from or put into a cookie;
 	// real ones are 43 characters.
 	maxCookieTokenLength = 512
 )
+
+// cookieRoute is what one declared route does with the cookie.
+type cookieRoute struct {
+	issues, reads, clears bool
+}
+
+// refreshCookie is a service's declaration resolved for serving.
+type refreshCookie struct {
+	// path is the cookie's Path attribute.
+	path   string
+	routes map[string]cookieRoute
+	// tokenJSON and tokenProto are the two spellings protojson accepts for
+	// the token field; responses use tokenJSON. lifetimeJSON is the
+	// response's lifetime field.
+	tokenJSON, tokenProto, lifetimeJSON string
+}
+
+// newRefreshCookie resolves declared; cookiePath, when not empty, replaces
+// the declared Path.
+func newRefreshCookie(declared *service.RefreshCookie, cookiePath string) *refreshCookie {
+	if cookiePath == "" {
+		cookiePath = declared.Path
+	}
+	c := &refreshCookie{
+		path:         cookiePath,
+		routes:       map[string]cookieRoute{},
+		tokenJSON:    protojsonFieldName(declared.TokenField),
+		tokenProto:   declared.TokenField,
+		lifetimeJSON: protojsonFieldName(declared.LifetimeField),
+	}
+	mark := func(paths []string, set func(*cookieRoute)) {
+		for _, path := range paths {
+			route := c.routes[path]
+			set(&route)
+			c.routes[path] = route
+		}
+	}
+	mark(declared.IssuedBy, func(r *cookieRoute) { r.issues = true })
+	mark(declared.ReadBy, func(r *cookieRoute) { r.reads = true })
+	mark(declared.ClearedBy, func(r *cookieRoute) { r.clears = true })
+	return c
+}
+
+// protojsonFieldName is the JSON name protojson gives a field without a
+// json_name option: each underscore is dropped and a lower-case letter
+// after it upper-cased ("refresh_token" -> "refreshToken").
+func protojsonFieldName(protoName string) string {
+	name := make([]byte, 0, len(protoName))
+	afterUnderscore := false
+	for _, c := range []byte(protoName) {
+		switch {
+		case c == '_':
+			afterUnderscore = true
+			continue
+		case afterUnderscore && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		afterUnderscore = false
+		name = append(name, c)
+	}
+	return string(name)
+}
 
 // cookieSafeToken reports whether token can travel as a cookie value
 // unquoted and unchanged (RFC 6265 cookie-octets, bounded length).
@@ -61,29 +121,26 @@ func cookieSafeToken(token string) bool {
 }
 
 // withRefreshCookie wraps the API handler with the cookie behaviour above.
-// cookiePath is the cookie's Path attribute: the auth routes' prefix as the
-// browser sees it through the ingress.
-func withRefreshCookie(cookiePath string, next http.Handler) http.Handler {
+func withRefreshCookie(c *refreshCookie, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.Header.Get(RefreshCookieHeader) != "1" {
+		route, declared := c.routes[r.URL.Path]
+		if !declared || r.Method != http.MethodPost || r.Header.Get(RefreshCookieHeader) != "1" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		switch r.URL.Path {
-		case loginPath:
-			serveIssuingCookie(cookiePath, false, w, r, next)
-		case refreshPath:
-			injectCookieToken(r)
-			serveIssuingCookie(cookiePath, true, w, r, next)
-		case logoutPath:
-			injectCookieToken(r)
+		if route.reads {
+			c.injectCookieToken(r)
+		}
+		if route.clears {
 			// Signing out ends the browser session whatever the backend
 			// says (an already revoked token included).
-			http.SetCookie(w, expiredRefreshCookie(cookiePath))
-			next.ServeHTTP(w, r)
-		default:
-			next.ServeHTTP(w, r)
+			http.SetCookie(w, c.expired())
 		}
+		if route.issues {
+			c.serveIssuingCookie(route.reads, w, r, next)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -105,7 +162,7 @@ func (e *errorAfterReader) Read(p []byte) (int, error) {
 // injectCookieToken puts the cookie's refresh token into the JSON body when
 // the body does not carry one itself. Bodies that are not a JSON object are
 // passed on untouched, so the usual 400 names their problem.
-func injectCookieToken(r *http.Request) {
+func (c *refreshCookie) injectCookieToken(r *http.Request) {
 	cookie, err := r.Cookie(RefreshCookieName)
 	if err != nil || !cookieSafeToken(cookie.Value) {
 		return
@@ -121,7 +178,7 @@ func injectCookieToken(r *http.Request) {
 	}
 	body := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(raw)) > 0 {
-		if json.Unmarshal(raw, &body) != nil || body == nil || hasRefreshToken(body) {
+		if json.Unmarshal(raw, &body) != nil || body == nil || c.hasToken(body) {
 			r.Body = io.NopCloser(bytes.NewReader(raw))
 			r.ContentLength = int64(len(raw))
 			return
@@ -129,17 +186,17 @@ func injectCookieToken(r *http.Request) {
 	}
 	// Both spellings may be present but empty; protojson rejects a field
 	// given twice, so drop them before adding the real one.
-	delete(body, "refresh_token")
-	body["refreshToken"], _ = json.Marshal(cookie.Value)
+	delete(body, c.tokenProto)
+	body[c.tokenJSON], _ = json.Marshal(cookie.Value)
 	rewritten, _ := json.Marshal(body)
 	r.Body = io.NopCloser(bytes.NewReader(rewritten))
 	r.ContentLength = int64(len(rewritten))
 	r.Header.Set("Content-Length", strconv.Itoa(len(rewritten)))
 }
 
-// hasRefreshToken reports whether the body names a non-empty refresh token.
-func hasRefreshToken(body map[string]json.RawMessage) bool {
-	for _, name := range []string{"refreshToken", "refresh_token"} {
+// hasToken reports whether the body names a non-empty token.
+func (c *refreshCookie) hasToken(body map[string]json.RawMessage) bool {
+	for _, name := range []string{c.tokenJSON, c.tokenProto} {
 		value, ok := body[name]
 		if !ok {
 			continue
@@ -176,9 +233,10 @@ func (b *bufferingWriter) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
-// serveIssuingCookie runs a login or refresh and moves the new refresh token
-// from a successful response into the cookie.
-func serveIssuingCookie(cookiePath string, isRefresh bool, w http.ResponseWriter, r *http.Request, next http.Handler) {
+// serveIssuingCookie runs a route that issues a token and moves the new
+// token from a successful response into the cookie; clearOnUnauthorized is
+// set for a route that sent the cookie's token.
+func (c *refreshCookie) serveIssuingCookie(clearOnUnauthorized bool, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	buffered := &bufferingWriter{header: http.Header{}}
 	next.ServeHTTP(buffered, r)
 	status := buffered.status
@@ -188,12 +246,12 @@ func serveIssuingCookie(cookiePath string, isRefresh bool, w http.ResponseWriter
 	body := buffered.body.Bytes()
 	switch {
 	case status == http.StatusOK:
-		if rewritten, cookie, ok := moveTokenToCookie(cookiePath, body); ok {
+		if rewritten, cookie, ok := c.moveTokenToCookie(body); ok {
 			body = rewritten
 			http.SetCookie(w, cookie)
 		}
-	case status == http.StatusUnauthorized && isRefresh:
-		http.SetCookie(w, expiredRefreshCookie(cookiePath))
+	case status == http.StatusUnauthorized && clearOnUnauthorized:
+		http.SetCookie(w, c.expired())
 	}
 	header := w.Header()
 	for name, values := range buffered.header {
@@ -207,34 +265,36 @@ func serveIssuingCookie(cookiePath string, isRefresh bool, w http.ResponseWriter
 	_, _ = w.Write(body)
 }
 
-// moveTokenToCookie removes "refreshToken" from a token response and returns
-// the cookie that carries it instead; ok is false when the response does not
-// have the expected shape (then it is passed on unchanged).
-func moveTokenToCookie(cookiePath string, body []byte) ([]byte, *http.Cookie, bool) {
+// moveTokenToCookie removes the token field from a token response and
+// returns the cookie that carries it instead; ok is false when the response
+// does not have the expected shape (then it is passed on unchanged).
+func (c *refreshCookie) moveTokenToCookie(body []byte) ([]byte, *http.Cookie, bool) {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil || fields == nil {
 		return nil, nil, false
 	}
 	var token string
-	if json.Unmarshal(fields["refreshToken"], &token) != nil || !cookieSafeToken(token) {
+	if json.Unmarshal(fields[c.tokenJSON], &token) != nil || !cookieSafeToken(token) {
 		return nil, nil, false
 	}
 	var maxAge int
-	if json.Unmarshal(fields["refreshExpiresIn"], &maxAge) != nil || maxAge <= 0 {
+	if json.Unmarshal(fields[c.lifetimeJSON], &maxAge) != nil || maxAge <= 0 {
 		return nil, nil, false
 	}
-	delete(fields, "refreshToken")
+	delete(fields, c.tokenJSON)
 	rewritten, err := json.Marshal(fields)
 	if err != nil {
 		return nil, nil, false
 	}
-	cookie := refreshCookie(cookiePath)
+	cookie := c.cookie()
 	cookie.Value = token
 	cookie.MaxAge = maxAge
 	return append(rewritten, '\n'), cookie, true
 }
 
-func refreshCookie(cookiePath string) *http.Cookie {
+// cookie is the refresh cookie without a value.
+func (c *refreshCookie) cookie() *http.Cookie {
+	cookiePath := c.path
 	if trimmed := strings.TrimRight(cookiePath, "/"); trimmed != "" {
 		cookiePath = trimmed
 	}
@@ -247,9 +307,9 @@ func refreshCookie(cookiePath string) *http.Cookie {
 	}
 }
 
-// expiredRefreshCookie deletes the cookie in the browser (Max-Age=0).
-func expiredRefreshCookie(cookiePath string) *http.Cookie {
-	cookie := refreshCookie(cookiePath)
+// expired deletes the cookie in the browser (Max-Age=0).
+func (c *refreshCookie) expired() *http.Cookie {
+	cookie := c.cookie()
 	cookie.MaxAge = -1 // net/http writes this as "Max-Age=0"
 	return cookie
 }

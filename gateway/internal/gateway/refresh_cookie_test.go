@@ -3,9 +3,7 @@ package gateway_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	userv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/user/v1"
-	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
 )
 
@@ -72,27 +69,13 @@ func (s *tokenUserService) seen() (refresh, logout []string) {
 	return append([]string(nil), s.refreshTokens...), append([]string(nil), s.logoutTokens...)
 }
 
-func startCookieGateway(t *testing.T) (*tokenUserService, string) {
+// startCookieGateway serves the user service's declaration in front of a
+// tokenUserService; cookiePathOverride is gateway.Options.RefreshCookiePath.
+func startCookieGateway(t *testing.T, cookiePathOverride string) (*tokenUserService, string) {
 	t.Helper()
 	fake := &tokenUserService{}
 	address, _ := startBackend(t, func(s *grpc.Server) { userv1.RegisterUserServiceServer(s, fake) })
-	conn, err := backend.Dial(address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	handler, err := gateway.New(context.Background(), gateway.Options{
-		Service:           userDefinition(t),
-		Backend:           conn,
-		MaxBodyBytes:      testMaxBodyBytes,
-		Logger:            slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		RefreshCookiePath: cookiePath,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(handler)
-	t.Cleanup(server.Close)
+	server := startGatewayWith(t, gateway.Options{Service: userDefinition(t), RefreshCookiePath: cookiePathOverride}, address)
 	return fake, server.URL
 }
 
@@ -120,7 +103,7 @@ func expectSecureAttributes(t *testing.T, c *http.Cookie) {
 }
 
 func TestLoginWithOptInMovesRefreshTokenIntoCookie(t *testing.T) {
-	_, baseURL := startCookieGateway(t)
+	_, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/login", `{"email":"a@example.com","password":"correct horse 1"}`,
 		map[string]string{gateway.RefreshCookieHeader: optIn})
 	if reply.status != http.StatusOK {
@@ -147,7 +130,7 @@ func TestLoginWithOptInMovesRefreshTokenIntoCookie(t *testing.T) {
 }
 
 func TestLoginWithoutOptInKeepsTokenInBodyAndSetsNoCookie(t *testing.T) {
-	_, baseURL := startCookieGateway(t)
+	_, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/login", `{"email":"a@example.com","password":"correct horse 1"}`, nil)
 	if reply.status != http.StatusOK {
 		t.Fatalf("got %d %s", reply.status, reply.body)
@@ -161,7 +144,7 @@ func TestLoginWithoutOptInKeepsTokenInBodyAndSetsNoCookie(t *testing.T) {
 }
 
 func TestFailedLoginWithOptInSetsNoCookie(t *testing.T) {
-	_, baseURL := startCookieGateway(t)
+	_, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/login", `{"email":"a@example.com","password":"wrong"}`,
 		map[string]string{gateway.RefreshCookieHeader: optIn})
 	reply.expectStatus(t, http.StatusUnauthorized, codes.Unauthenticated, "invalid email or password")
@@ -174,7 +157,7 @@ func TestFailedLoginWithOptInSetsNoCookie(t *testing.T) {
 }
 
 func TestRefreshReadsTokenFromCookieAndRotatesIt(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/refresh", `{}`, map[string]string{
 		gateway.RefreshCookieHeader: optIn,
 		"Cookie":                    gateway.RefreshCookieName + "=" + issuedToken,
@@ -198,7 +181,7 @@ func TestRefreshReadsTokenFromCookieAndRotatesIt(t *testing.T) {
 
 func TestRefreshWithEmptyBodyOrEmptyFieldUsesCookie(t *testing.T) {
 	for _, body := range []string{``, `{"refreshToken":""}`, `{"refresh_token":""}`} {
-		fake, baseURL := startCookieGateway(t)
+		fake, baseURL := startCookieGateway(t, "")
 		reply := do(t, http.MethodPost, baseURL+"/api/v1/auth/refresh", strings.NewReader(body), map[string]string{
 			gateway.RefreshCookieHeader: optIn,
 			"Cookie":                    gateway.RefreshCookieName + "=" + issuedToken,
@@ -213,7 +196,7 @@ func TestRefreshWithEmptyBodyOrEmptyFieldUsesCookie(t *testing.T) {
 }
 
 func TestRefreshBodyTokenWinsOverCookie(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/refresh", `{"refreshToken":"some-other-token"}`, map[string]string{
 		gateway.RefreshCookieHeader: optIn,
 		"Cookie":                    gateway.RefreshCookieName + "=" + issuedToken,
@@ -230,7 +213,7 @@ func TestRefreshBodyTokenWinsOverCookie(t *testing.T) {
 }
 
 func TestCookieIsIgnoredWithoutOptInHeader(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/refresh", `{}`, map[string]string{
 		"Cookie": gateway.RefreshCookieName + "=" + issuedToken,
 	})
@@ -241,7 +224,7 @@ func TestCookieIsIgnoredWithoutOptInHeader(t *testing.T) {
 }
 
 func TestUnknownFieldsAreStillRejectedWhenCookieIsInjected(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/refresh", `{"token":"x"}`, map[string]string{
 		gateway.RefreshCookieHeader: optIn,
 		"Cookie":                    gateway.RefreshCookieName + "=" + issuedToken,
@@ -258,7 +241,7 @@ func TestUnknownFieldsAreStillRejectedWhenCookieIsInjected(t *testing.T) {
 }
 
 func TestOversizedBodyIsStill413WithCookie(t *testing.T) {
-	_, baseURL := startCookieGateway(t)
+	_, baseURL := startCookieGateway(t, "")
 	big := `{"refreshToken":"` + strings.Repeat("x", testMaxBodyBytes) + `"}`
 	request, err := http.NewRequest(http.MethodPost, baseURL+"/api/v1/auth/refresh", strings.NewReader(big))
 	if err != nil {
@@ -279,7 +262,7 @@ func TestOversizedBodyIsStill413WithCookie(t *testing.T) {
 }
 
 func TestLogoutUsesCookieAndClearsIt(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	reply := postJSON(t, baseURL+"/api/v1/auth/logout", `{}`, map[string]string{
 		gateway.RefreshCookieHeader: optIn,
 		"Cookie":                    gateway.RefreshCookieName + "=" + issuedToken,
@@ -298,7 +281,7 @@ func TestLogoutUsesCookieAndClearsIt(t *testing.T) {
 }
 
 func TestMalformedCookieValueIsNotForwarded(t *testing.T) {
-	fake, baseURL := startCookieGateway(t)
+	fake, baseURL := startCookieGateway(t, "")
 	request, err := http.NewRequest(http.MethodPost, baseURL+"/api/v1/auth/refresh", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)

@@ -66,12 +66,16 @@ func TestNewRefusesUnusableOptions(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	cases := map[string]gateway.Options{
-		"cookie without path": {
-			Service: tickerDefinition("x", service.Options{RefreshCookie: true}),
+		"cookie path override with a separator": {
+			Service:           userDefinition(t),
+			RefreshCookiePath: "/auth;Domain=example.com",
+		},
+		"cookie without routes": {
+			Service: tickerDefinition("x", service.Options{RefreshCookie: &service.RefreshCookie{
+				Path: "/auth", TokenField: "token", LifetimeField: "lifetime"}}),
 		},
 		"alias to nothing": {
-			Service:           tickerDefinition("x", service.Options{QueryAliases: map[string]map[string]string{"count": {"one": ""}}}),
-			RefreshCookiePath: "/auth",
+			Service: tickerDefinition("x", service.Options{QueryAliases: map[string]map[string]string{"count": {"one": ""}}}),
 		},
 	}
 	for name, opts := range cases {
@@ -80,5 +84,38 @@ func TestNewRefusesUnusableOptions(t *testing.T) {
 		if _, err := gateway.New(context.Background(), opts); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// The cookie does on each route what the declaration says, and the Path
+// comes from it unless the gateway is given another.
+func TestRefreshCookieFollowsTheDeclaredRoutesAndPath(t *testing.T) {
+	fake := &tokenUserService{}
+	address, _ := startBackend(t, func(s *grpc.Server) { userv1.RegisterUserServiceServer(s, fake) })
+	definition := userDefinition(t)
+	declared := *definition.Options.RefreshCookie
+	declared.Path = "/elsewhere/auth/"
+	declared.IssuedBy = []string{"/api/v1/auth/login"} // refresh no longer issues
+	definition.Options.RefreshCookie = &declared
+	server := startGateway(t, definition, address)
+
+	optedIn := map[string]string{gateway.RefreshCookieHeader: optIn}
+	login := postJSON(t, server.URL+"/api/v1/auth/login", `{"email":"a@example.com","password":"correct horse 1"}`, optedIn)
+	if cookie := refreshCookieOf(t, login); cookie.Value != issuedToken || cookie.Path != "/elsewhere/auth" {
+		t.Errorf("login cookie %q with Path %q", cookie.Value, cookie.Path)
+	}
+	refresh := postJSON(t, server.URL+"/api/v1/auth/refresh", `{}`,
+		map[string]string{gateway.RefreshCookieHeader: optIn, "Cookie": gateway.RefreshCookieName + "=" + issuedToken})
+	if refresh.status != http.StatusOK || refresh.json(t)["refreshToken"] != rotatedToken || len(refresh.header.Values("Set-Cookie")) != 0 {
+		t.Errorf("refresh, which only reads now: %d %s %v", refresh.status, refresh.body, refresh.header.Values("Set-Cookie"))
+	}
+	if got, _ := fake.seen(); len(got) != 1 || got[0] != issuedToken {
+		t.Errorf("refresh tokens seen by the backend: %q", got)
+	}
+
+	overridden := startGatewayWith(t, gateway.Options{Service: userDefinition(t), RefreshCookiePath: "/override"}, address)
+	login = postJSON(t, overridden.URL+"/api/v1/auth/login", `{"email":"a@example.com","password":"correct horse 1"}`, optedIn)
+	if cookie := refreshCookieOf(t, login); cookie.Path != "/override" {
+		t.Errorf("cookie Path %q, want the override", cookie.Path)
 	}
 }

@@ -19,7 +19,6 @@ import (
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
 	gatewaytestv1 "github.com/cryptotracker/cryptotracker/gateway/gen/gatewaytest/v1"
-	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
@@ -458,8 +457,8 @@ func (f *streamingPricing) StreamPrices(req *pricingv1.StreamPricesRequest, stre
 // route. (The messages have distinct keys: a burst of one key's updates
 // would be conflated, which is the point of the shared route.)
 func TestSharedPriceStreamIsByteIdenticalToTheGeneratedRoute(t *testing.T) {
-	definition, ok := service.Find(services.All, "pricing")
-	if !ok || len(definition.Options.SharedStreams) == 0 {
+	definition := declaredDefinition(t, "pricing")
+	if len(definition.Options.SharedStreams) == 0 {
 		t.Fatal("the pricing definition declares no shared stream")
 	}
 	at := timestamppb.New(time.Date(2026, 3, 1, 12, 30, 45, 123456789, time.UTC))

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	userv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/user/v1"
-	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
@@ -143,11 +142,7 @@ type userFixture struct {
 
 func userDefinition(t *testing.T) service.Definition {
 	t.Helper()
-	definition, ok := service.Find(services.All, "user")
-	if !ok {
-		t.Fatal("the generated service table has no user service")
-	}
-	return definition
+	return declaredDefinition(t, "user")
 }
 
 func startUserGateway(t *testing.T) userFixture {

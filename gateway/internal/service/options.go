@@ -1,24 +1,38 @@
 package service
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// Options are the gateway behaviours one service needs beyond its generated
-// routes. The zero value adds nothing. They are declared per service in
-// Declared and carried by the service's entry of the generated table, so the
-// HTTP layer switches on these fields and never on a service's name.
+// Options are everything the gateway knows about one service beyond its
+// generated routes: the defaults of its configuration and the behaviours it
+// needs. The zero value adds nothing. They are declared per service in
+// Declared (declared.go) and joined with the service's generated entry by
+// Join, so the rest of the gateway acts on these fields and never on a
+// service's name, path, message or field.
 type Options struct {
-	// RefreshCookie lets browser clients keep the refresh token in an
-	// HttpOnly cookie on the /api/v1/auth/{login,refresh,logout} routes
-	// (internal/gateway/refresh_cookie.go). The cookie's Path comes from the
-	// gateway's configuration.
-	RefreshCookie bool
+	// HTTPPort and GRPCBackend are the defaults of --http-port and
+	// --grpc-backend (internal/config); 0 and "" declare none, and the
+	// setting is then required.
+	HTTPPort    int
+	GRPCBackend string
+	// GCPercent is the garbage collector's target (GOGC) the sidecar runs
+	// with unless the GOGC variable is set; 0 keeps Go's default (100). Only
+	// worth declaring with a measurement behind it.
+	GCPercent int
+	// RefreshCookie lets browser clients keep a refresh token in an
+	// HttpOnly cookie on the declared routes
+	// (internal/gateway/refresh_cookie.go); nil disables it.
+	RefreshCookie *RefreshCookie
 	// QueryAliases rewrites query values before routing: parameter name ->
 	// accepted alias -> the value the contract takes. grpc-gateway decodes an
 	// enum query parameter only from its value name (INTERVAL_1H), so this
@@ -40,6 +54,58 @@ type Options struct {
 	// shared call carries no subscriber's metadata (no Authorization, no
 	// request id), and every subscriber sees what it returns.
 	SharedStreams []SharedStream
+	// EncodeJSON, when set, is offered every value the gateway writes as
+	// JSON before protojson is: it returns exactly the bytes the gateway
+	// would write through protojson (compact, unset fields included, see
+	// internal/gateway/marshaler.go), or ok false for a value it does not
+	// handle, which then goes to protojson. For hand-written encoders of a
+	// service's largest answers.
+	EncodeJSON func(v any) (data []byte, ok bool)
+	// BackendCodec, when set, is the codec of the connection to the
+	// service's gRPC server instead of grpc's protobuf codec (see
+	// DialOptions): for hand-written decoders of a service's largest
+	// answers. It must keep grpc's codec name, so the content type of the
+	// calls does not change.
+	BackendCodec func() encoding.CodecV2
+}
+
+// RefreshCookie declares the routes on which a browser client may keep a
+// refresh token in an HttpOnly cookie instead of the JSON body. Every path
+// is a POST route of http/<service>.yaml as the gateway receives it
+// (/api/v1/..., after the ingress stripped the service prefix).
+type RefreshCookie struct {
+	// Path is the cookie's Path attribute: where the browser sees these
+	// routes through the ingress. REFRESH_COOKIE_PATH replaces it.
+	Path string
+	// TokenField is the proto name of the string field that carries the
+	// token in the requests and responses of these routes; requests may
+	// spell it in its JSON (lowerCamelCase) name too, as protojson accepts
+	// both, and responses carry the JSON name.
+	TokenField string
+	// LifetimeField is the proto name of the integer field of the issuing
+	// responses that gives the token's lifetime in seconds: the cookie's
+	// Max-Age.
+	LifetimeField string
+	// IssuedBy are the routes whose successful (200) answer carries a new
+	// token: it moves from the body into the cookie. A route that is also
+	// in ReadBy clears the cookie when it answers 401, since the token it
+	// sent is dead.
+	IssuedBy []string
+	// ReadBy are the routes whose request body gets the cookie's token
+	// when it carries none of its own.
+	ReadBy []string
+	// ClearedBy are the routes that clear the cookie whatever the answer
+	// (signing out). A route cannot both issue and clear.
+	ClearedBy []string
+}
+
+// DialOptions are the options the declaration adds to the connection to
+// the service's gRPC server (backend.Dial).
+func (o Options) DialOptions() []grpc.DialOption {
+	if o.BackendCodec == nil {
+		return nil
+	}
+	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.ForceCodecV2(o.BackendCodec()))}
 }
 
 // SharedStream declares one shared server-streaming route.
@@ -111,9 +177,26 @@ func (s SharedStream) Describe() (protoreflect.MethodDescriptor, []protoreflect.
 	return method, key, nil
 }
 
-// Validate reports a malformed declaration: an empty parameter name, alias
-// or target, or an alias that maps to itself (a no-op that hides a typo).
+// Validate reports a malformed declaration: a port out of range, a backend
+// that is not host:port, a negative GC target, a refresh cookie without
+// routes or with a path that cannot go into a Set-Cookie header, an empty
+// parameter name, alias or target, an alias that maps to itself (a no-op
+// that hides a typo), or a shared stream that does not resolve.
 func (o Options) Validate() error {
+	if o.HTTPPort < 0 || o.HTTPPort > 65535 {
+		return fmt.Errorf("HTTP port %d is not a TCP port", o.HTTPPort)
+	}
+	if o.GRPCBackend != "" && !strings.Contains(o.GRPCBackend, ":") {
+		return fmt.Errorf("gRPC backend %q is not host:port", o.GRPCBackend)
+	}
+	if o.GCPercent < 0 {
+		return fmt.Errorf("GC percent %d: the collector cannot be switched off here", o.GCPercent)
+	}
+	if o.RefreshCookie != nil {
+		if err := o.RefreshCookie.validate(); err != nil {
+			return fmt.Errorf("refresh cookie: %w", err)
+		}
+	}
 	for _, parameter := range sortedKeys(o.QueryAliases) {
 		aliases := o.QueryAliases[parameter]
 		if parameter == "" || len(aliases) == 0 {
@@ -137,7 +220,7 @@ func (o Options) Validate() error {
 	}
 	paths := map[string]bool{}
 	for _, stream := range o.SharedStreams {
-		if !strings.HasPrefix(stream.Path, "/") || strings.ContainsAny(stream.Path, "{}*:?#") {
+		if !isLiteralRoute(stream.Path) {
 			return fmt.Errorf("shared stream %q: the path must be a literal route without parameters", stream.Path)
 		}
 		if paths[stream.Path] {
@@ -151,6 +234,68 @@ func (o Options) Validate() error {
 	return nil
 }
 
+func (c *RefreshCookie) validate() error {
+	if err := CheckCookiePath(c.Path); err != nil {
+		return err
+	}
+	for _, field := range []string{c.TokenField, c.LifetimeField} {
+		if !isProtoFieldName(field) {
+			return fmt.Errorf("%q is not the proto name of a field", field)
+		}
+	}
+	if c.TokenField == c.LifetimeField {
+		return fmt.Errorf("the token and its lifetime are both %q", c.TokenField)
+	}
+	if len(c.IssuedBy) == 0 {
+		return errors.New("no route issues the token")
+	}
+	for role, paths := range map[string][]string{"issued by": c.IssuedBy, "read by": c.ReadBy, "cleared by": c.ClearedBy} {
+		seen := map[string]bool{}
+		for _, path := range paths {
+			if !isLiteralRoute(path) || seen[path] {
+				return fmt.Errorf("%s %q: each route once, a literal path without parameters", role, path)
+			}
+			seen[path] = true
+		}
+	}
+	for _, path := range c.ClearedBy {
+		if slices.Contains(c.IssuedBy, path) {
+			return fmt.Errorf("%q both issues and clears the cookie", path)
+		}
+	}
+	return nil
+}
+
+// CheckCookiePath reports a cookie Path that is not an absolute URL path or
+// that holds what a Set-Cookie header would read as an attribute separator,
+// quote or whitespace (the value goes into the header verbatim).
+func CheckCookiePath(path string) error {
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, ";, \t\r\n\"") {
+		return fmt.Errorf("cookie path %q must be an absolute URL path without ;, comma, quotes or whitespace", path)
+	}
+	return nil
+}
+
+// isLiteralRoute reports whether path is an absolute route without path
+// parameters, wildcards, verbs, query or fragment.
+func isLiteralRoute(path string) bool {
+	return strings.HasPrefix(path, "/") && !strings.ContainsAny(path, "{}*:?#")
+}
+
+// isProtoFieldName reports whether name looks like a proto field name:
+// lower-case letters, digits and underscores, starting with a letter.
+func isProtoFieldName(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for key := range m {
@@ -158,38 +303,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// Declared holds the Options of the services that need any, keyed by the
-// name of their generated table entry (http/<name>.yaml). generate.sh writes
-// `Options: service.Declared["<name>"]` into every entry, so a service that
-// is not listed here gets the zero Options.
-var Declared = map[string]Options{
-	// The only service with auth routes.
-	"user": {RefreshCookie: true},
-	"pricing": {
-		// Short interval names as people and exchanges write them. Only the
-		// exact lower-case forms: "1M" is a month on exchanges, not a minute.
-		QueryAliases: map[string]map[string]string{
-			"interval": {
-				"1m":  "INTERVAL_1M",
-				"5m":  "INTERVAL_5M",
-				"15m": "INTERVAL_15M",
-				"1h":  "INTERVAL_1H",
-				"4h":  "INTERVAL_4H",
-				"1d":  "INTERVAL_1D",
-			},
-		},
-		// The candle range as the API is usually written (?start=&end=).
-		ParameterAliases: map[string]string{"start": "start_time", "end": "end_time"},
-		// StreamPrices is public and its messages depend only on the
-		// request (symbols, quote), never on the caller, so subscribers
-		// asking the same can share one upstream call. Prices conflate per
-		// symbol; heartbeats (no price) among themselves, never replayed.
-		SharedStreams: []SharedStream{{
-			Path:          "/api/v1/prices/stream",
-			Method:        "/cryptotracker.pricing.v1.PricingService/StreamPrices",
-			ConflationKey: "price.symbol",
-		}},
-	},
 }

@@ -4,32 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/cryptotracker/cryptotracker/gateway/gen/services"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
 )
 
-// TestGeneratedTableIsUsable checks every generated entry: a known name, a
-// parseable OpenAPI v2 document with routes, and handlers that register.
+// TestGeneratedTableIsUsable checks every generated entry: a parseable
+// OpenAPI v2 document with routes, and handlers that register.
 func TestGeneratedTableIsUsable(t *testing.T) {
 	if _, ok := service.Find(services.All, "user"); !ok {
 		t.Fatal("the user service is missing from the generated table")
 	}
-	known := map[string]bool{"user": true, "pricing": true, "portfolio": true, "alert": true}
 	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	for _, definition := range services.All {
-		if !known[definition.Name] {
-			t.Errorf("unexpected service %q (http/%s.yaml without a matching --service value)", definition.Name, definition.Name)
-		}
 		var document struct {
 			Swagger string                     `json:"swagger"`
 			Paths   map[string]json.RawMessage `json:"paths"`
@@ -42,6 +41,9 @@ func TestGeneratedTableIsUsable(t *testing.T) {
 		}
 		if err := definition.Register(context.Background(), runtime.NewServeMux(), conn); err != nil {
 			t.Errorf("%s: register: %v", definition.Name, err)
+		}
+		if definition.Options.HTTPPort != 0 || definition.Options.RefreshCookie != nil {
+			t.Errorf("%s: the generated entry carries options; only Join adds them", definition.Name)
 		}
 	}
 }
@@ -56,40 +58,100 @@ func TestFind(t *testing.T) {
 	}
 }
 
-// TestGeneratedTableCarriesDeclaredOptions checks generate.sh wires Declared
-// into the table, and that no declaration names a service the table lacks
-// (a typo there would silently drop the options).
-func TestGeneratedTableCarriesDeclaredOptions(t *testing.T) {
-	for name, options := range service.Declared {
-		definition, ok := service.Find(services.All, name)
-		if !ok {
-			t.Errorf("options declared for %q, which is not in the generated table", name)
-			continue
+// joinedDeclarations is the generated table with Declared, as the binary
+// runs it.
+func joinedDeclarations(t *testing.T) []service.Definition {
+	t.Helper()
+	joined, err := service.Join(services.All, service.Declared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return joined
+}
+
+// withoutFunctions is options with the function fields cleared (they
+// compare by pointer); sameFunction compares two of them.
+func withoutFunctions(options service.Options) service.Options {
+	options.EncodeJSON, options.BackendCodec = nil, nil
+	return options
+}
+
+func sameFunction(a, b any) bool {
+	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+}
+
+// Every generated entry has a valid declaration and every declaration an
+// entry (a typo would silently drop the options), and Join carries them
+// over unchanged.
+func TestJoinGivesEveryGeneratedServiceItsDeclaration(t *testing.T) {
+	joined := joinedDeclarations(t)
+	if len(joined) != len(services.All) || len(joined) != len(service.Declared) {
+		t.Fatalf("%d generated, %d declared, %d joined", len(services.All), len(service.Declared), len(joined))
+	}
+	for _, definition := range joined {
+		declared := service.Declared[definition.Name]
+		if !reflect.DeepEqual(withoutFunctions(definition.Options), withoutFunctions(declared)) ||
+			!sameFunction(definition.Options.EncodeJSON, declared.EncodeJSON) ||
+			!sameFunction(definition.Options.BackendCodec, declared.BackendCodec) {
+			t.Errorf("%s: joined %+v, declared %+v", definition.Name, definition.Options, declared)
 		}
-		if err := options.Validate(); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-		if !reflect.DeepEqual(definition.Options, options) {
-			t.Errorf("%s: table has %+v, declared %+v", name, definition.Options, options)
+		if definition.Options.HTTPPort == 0 || definition.Options.GRPCBackend == "" {
+			t.Errorf("%s: no default port or backend declared", definition.Name)
 		}
 	}
-	user, _ := service.Find(services.All, "user")
-	pricing, _ := service.Find(services.All, "pricing")
-	if !user.Options.RefreshCookie || pricing.Options.RefreshCookie {
+}
+
+// What each production service declares, so that a change of these is a
+// visible decision rather than a side effect.
+func TestDeclaredBehaviours(t *testing.T) {
+	joined := joinedDeclarations(t)
+	user, _ := service.Find(joined, "user")
+	pricing, _ := service.Find(joined, "pricing")
+	if user.Options.RefreshCookie == nil || pricing.Options.RefreshCookie != nil {
 		t.Errorf("refresh cookie: user %v, pricing %v; want only user", user.Options.RefreshCookie, pricing.Options.RefreshCookie)
 	}
 	if pricing.Options.QueryAliases["interval"]["1h"] != "INTERVAL_1H" {
 		t.Errorf("pricing interval aliases: %v", pricing.Options.QueryAliases)
 	}
-	for _, name := range []string{"portfolio", "alert"} {
-		if definition, _ := service.Find(services.All, name); !reflect.DeepEqual(definition.Options, service.Options{}) {
-			t.Errorf("%s: unexpected options %+v", name, definition.Options)
+	if pricing.Options.GCPercent != 400 || pricing.Options.EncodeJSON == nil || pricing.Options.BackendCodec == nil ||
+		len(pricing.Options.DialOptions()) != 1 {
+		t.Errorf("pricing: GC %d, encoder %v, codec %v", pricing.Options.GCPercent,
+			pricing.Options.EncodeJSON != nil, pricing.Options.BackendCodec != nil)
+	}
+	for _, name := range []string{"user", "portfolio", "alert"} {
+		definition, _ := service.Find(joined, name)
+		options := definition.Options
+		if options.GCPercent != 0 || options.EncodeJSON != nil || options.BackendCodec != nil || options.DialOptions() != nil {
+			t.Errorf("%s: declares pricing's codecs or GC target", name)
+		}
+		if name != "user" && (options.RefreshCookie != nil || options.QueryAliases != nil ||
+			options.ParameterAliases != nil || options.SharedStreams != nil) {
+			t.Errorf("%s: unexpected options %+v", name, options)
 		}
 	}
 }
 
+func TestJoinRefusesAMismatch(t *testing.T) {
+	table := []service.Definition{{Name: "a"}, {Name: "b"}}
+	cases := map[string]map[string]service.Options{
+		"entry without declaration": {"a": {}},
+		"declaration without entry": {"a": {}, "b": {}, "c": {}},
+		"invalid declaration":       {"a": {}, "b": {HTTPPort: 70000}},
+	}
+	for name, declared := range cases {
+		if _, err := service.Join(table, declared); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	joined, err := service.Join(table, map[string]service.Options{"a": {HTTPPort: 1}, "b": {}})
+	if err != nil || joined[0].Options.HTTPPort != 1 || table[0].Options.HTTPPort != 0 {
+		t.Errorf("join: %+v %v (the table must stay as it is)", joined, err)
+	}
+}
+
 func TestOptionsValidate(t *testing.T) {
-	good := service.Options{RefreshCookie: true, QueryAliases: map[string]map[string]string{"interval": {"1h": "INTERVAL_1H"}}}
+	good := service.Options{HTTPPort: 80, GRPCBackend: "localhost:1", GCPercent: 200,
+		RefreshCookie: &goodCookie, QueryAliases: map[string]map[string]string{"interval": {"1h": "INTERVAL_1H"}}}
 	if err := good.Validate(); err != nil {
 		t.Errorf("valid options refused: %v", err)
 	}
@@ -118,6 +180,38 @@ func TestOptionsValidate(t *testing.T) {
 	} {
 		if err := (service.Options{ParameterAliases: aliases}).Validate(); err == nil {
 			t.Errorf("parameter aliases, %s: accepted", name)
+		}
+	}
+}
+
+var goodCookie = service.RefreshCookie{
+	Path: "/svc/auth", TokenField: "refresh_token", LifetimeField: "expires_in",
+	IssuedBy: []string{"/login", "/refresh"}, ReadBy: []string{"/refresh", "/logout"}, ClearedBy: []string{"/logout"},
+}
+
+func TestOptionsValidateRefusesBadDefaultsAndCookies(t *testing.T) {
+	cookie := func(edit func(*service.RefreshCookie)) *service.RefreshCookie {
+		changed := goodCookie
+		edit(&changed)
+		return &changed
+	}
+	for name, options := range map[string]service.Options{
+		"port too large":         {HTTPPort: 65536},
+		"negative port":          {HTTPPort: -1},
+		"backend without port":   {GRPCBackend: "localhost"},
+		"GC off":                 {GCPercent: -1},
+		"relative cookie path":   {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.Path = "svc/auth" })},
+		"cookie path attribute":  {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.Path = "/a;Domain=x" })},
+		"JSON name as field":     {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.TokenField = "refreshToken" })},
+		"no lifetime field":      {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.LifetimeField = "" })},
+		"token is lifetime":      {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.LifetimeField = c.TokenField })},
+		"nothing issues":         {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.IssuedBy = nil })},
+		"route with a parameter": {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.ReadBy = []string{"/users/{id}"} })},
+		"route twice":            {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.ClearedBy = []string{"/logout", "/logout"} })},
+		"issues and clears":      {RefreshCookie: cookie(func(c *service.RefreshCookie) { c.ClearedBy = []string{"/login"} })},
+	} {
+		if err := options.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }
@@ -163,29 +257,95 @@ func TestSharedStreamsValidate(t *testing.T) {
 // A shared stream must be a GET route of its service's generated routes,
 // or it would serve a path the contract does not have.
 func TestDeclaredSharedStreamsAreGeneratedGETRoutes(t *testing.T) {
-	for name, options := range service.Declared {
-		definition, _ := service.Find(services.All, name)
-		var document struct {
-			Paths map[string]map[string]struct {
-				OperationID string `json:"operationId"`
-			} `json:"paths"`
-		}
-		if err := json.Unmarshal(definition.OpenAPI, &document); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		for _, stream := range options.SharedStreams {
+	for _, definition := range joinedDeclarations(t) {
+		routes := operations(t, definition)
+		for _, stream := range definition.Options.SharedStreams {
 			method, _, err := stream.Describe()
 			if err != nil {
-				t.Errorf("%s: %v", name, err)
+				t.Errorf("%s: %v", definition.Name, err)
 				continue
 			}
 			want := string(method.Parent().Name()) + "_" + string(method.Name())
-			if got := document.Paths[stream.Path]["get"].OperationID; got != want {
-				t.Errorf("%s: GET %s is operation %q in the OpenAPI document, want %q", name, stream.Path, got, want)
+			if got := routes[stream.Path]["get"]; got != want {
+				t.Errorf("%s: GET %s is operation %q in the OpenAPI document, want %q", definition.Name, stream.Path, got, want)
 			}
 		}
 	}
-	if pricing, _ := service.Find(services.All, "pricing"); len(pricing.Options.SharedStreams) != 1 {
-		t.Errorf("pricing shared streams: %+v", pricing.Options.SharedStreams)
+	if pricing := service.Declared["pricing"]; len(pricing.SharedStreams) != 1 {
+		t.Errorf("pricing shared streams: %+v", pricing.SharedStreams)
+	}
+}
+
+// operations reads the operations of a generated OpenAPI document:
+// path -> HTTP method -> operation id ("<Service>_<Method>").
+func operations(t *testing.T, definition service.Definition) map[string]map[string]string {
+	t.Helper()
+	var document struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(definition.OpenAPI, &document); err != nil {
+		t.Fatalf("%s: %v", definition.Name, err)
+	}
+	byPath := map[string]map[string]string{}
+	for path, methods := range document.Paths {
+		byPath[path] = map[string]string{}
+		for method, operation := range methods {
+			byPath[path][method] = operation.OperationID
+		}
+	}
+	return byPath
+}
+
+// methodOf finds the gRPC method of an operation id among the services of
+// the binary's protobuf registry.
+func methodOf(operationID string) protoreflect.MethodDescriptor {
+	serviceName, methodName, _ := strings.Cut(operationID, "_")
+	var found protoreflect.MethodDescriptor
+	protoregistry.GlobalFiles.RangeFiles(func(file protoreflect.FileDescriptor) bool {
+		if candidate := file.Services().ByName(protoreflect.Name(serviceName)); candidate != nil {
+			found = candidate.Methods().ByName(protoreflect.Name(methodName))
+		}
+		return found == nil
+	})
+	return found
+}
+
+// The refresh cookie's routes must be POST routes of the service, whose
+// messages have the declared fields: a token string in what each route
+// reads or issues, and an integer lifetime in what it issues.
+func TestDeclaredRefreshCookieRoutesAndFieldsExist(t *testing.T) {
+	for _, definition := range joinedDeclarations(t) {
+		cookie := definition.Options.RefreshCookie
+		if cookie == nil {
+			continue
+		}
+		routes := operations(t, definition)
+		field := func(message protoreflect.MessageDescriptor, name string) protoreflect.FieldDescriptor {
+			return message.Fields().ByName(protoreflect.Name(name))
+		}
+		check := func(role string, paths []string, check func(protoreflect.MethodDescriptor) bool) {
+			for _, path := range paths {
+				method := methodOf(routes[path]["post"])
+				if method == nil {
+					t.Errorf("%s: %s route %s is not a POST route of the generated document", definition.Name, role, path)
+				} else if !check(method) {
+					t.Errorf("%s: %s route %s (%s) lacks the declared fields", definition.Name, role, path, method.FullName())
+				}
+			}
+		}
+		isString := func(f protoreflect.FieldDescriptor) bool {
+			return f != nil && f.Kind() == protoreflect.StringKind && !f.IsList()
+		}
+		check("issuing", cookie.IssuedBy, func(m protoreflect.MethodDescriptor) bool {
+			lifetime := field(m.Output(), cookie.LifetimeField)
+			return isString(field(m.Output(), cookie.TokenField)) && lifetime != nil &&
+				(lifetime.Kind() == protoreflect.Int32Kind || lifetime.Kind() == protoreflect.Int64Kind)
+		})
+		check("reading", cookie.ReadBy, func(m protoreflect.MethodDescriptor) bool {
+			return isString(field(m.Input(), cookie.TokenField))
+		})
+		check("clearing", cookie.ClearedBy, func(protoreflect.MethodDescriptor) bool { return true })
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package candles
 
 import (
 	"math/rand"
@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/candles/candlestest"
 )
 
 // unmarshalViaCodec decodes raw as grpc does for the gateway's calls.
@@ -72,7 +73,7 @@ func TestBackendCodecIsProtobufForOtherMessages(t *testing.T) {
 }
 
 func TestCandlesDecodeMatchesProtoOnARealisticResponse(t *testing.T) {
-	assertDecodesLikeProto(t, marshal(t, realisticCandles(1000)), true)
+	assertDecodesLikeProto(t, marshal(t, candlestest.Realistic(1000)), true)
 }
 
 func TestCandlesDecodeMatchesProtoOnZeroValues(t *testing.T) {
@@ -122,8 +123,8 @@ func TestCandlesDecodeMatchesProtoOnRandomResponses(t *testing.T) {
 // Input the fast decoder declines still decodes as proto.Unmarshal decodes
 // it, or fails as it fails.
 func TestCandlesDecodeDeclinesAndFallsBack(t *testing.T) {
-	base := marshal(t, realisticCandles(3))
-	candle := marshal(t, realisticCandles(1).Candles[0])
+	base := marshal(t, candlestest.Realistic(3))
+	candle := marshal(t, candlestest.Realistic(1).Candles[0])
 	withCandle := func(extra []byte) []byte {
 		inner := append(append([]byte{}, candle...), extra...)
 		b := protowire.AppendTag(append([]byte{}, base...), responseCandles, protowire.BytesType)
@@ -199,7 +200,7 @@ func TestCandlesDecodeKnowsEveryField(t *testing.T) {
 // BenchmarkDecodeCandles is the sidecar's decoding of a 1,000-candle answer
 // of the pricing service, as grpc calls the codec.
 func BenchmarkDecodeCandles(b *testing.B) {
-	raw, err := proto.Marshal(realisticCandles(1000))
+	raw, err := proto.Marshal(candlestest.Realistic(1000))
 	if err != nil {
 		b.Fatal(err)
 	}

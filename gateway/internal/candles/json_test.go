@@ -1,4 +1,4 @@
-package gateway
+package candles
 
 import (
 	"bytes"
@@ -7,29 +7,32 @@ import (
 	"strconv"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pricingv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/pricing/v1"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/candles/candlestest"
 )
 
-// protojsonCompact is what the gateway wrote before the fast encoder and the
-// whitespace probe: runtime.JSONPb under the gateway's options, then
-// json.Compact. Every output of Marshal must equal it.
-func protojsonCompact(t testing.TB, v any) []byte {
+// protojsonCompact is what the gateway's marshaler writes through protojson
+// for r (EmitUnpopulated, compacted). Every output of the encoder must
+// equal it; the gateway's own tests check that its marshaler writes the same
+// through the pricing declaration.
+func protojsonCompact(t testing.TB, r *pricingv1.GetCandlesResponse) []byte {
 	t.Helper()
-	data, err := newJSONMarshaler().JSONPb.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var compacted bytes.Buffer
-	if err := json.Compact(&compacted, data); err != nil {
+	data, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(r)
+	if err == nil {
+		err = json.Compact(&compacted, data)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	return compacted.Bytes()
 }
 
 // assertCandlesJSON checks that the fast encoder accepts r and writes
-// protojson's bytes, and that Marshal returns them too.
+// protojson's bytes, and that EncodeJSON returns them too.
 func assertCandlesJSON(t *testing.T, r *pricingv1.GetCandlesResponse) {
 	t.Helper()
 	want := protojsonCompact(t, r)
@@ -40,13 +43,13 @@ func assertCandlesJSON(t *testing.T, r *pricingv1.GetCandlesResponse) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("differs from protojson:\n got %s\nwant %s", got, want)
 	}
-	if viaMarshal, err := newJSONMarshaler().Marshal(r); err != nil || !bytes.Equal(viaMarshal, want) {
-		t.Fatalf("Marshal differs (%v):\n got %s\nwant %s", err, viaMarshal, want)
+	if viaHook, ok := EncodeJSON(r); !ok || !bytes.Equal(viaHook, want) {
+		t.Fatalf("EncodeJSON differs (accepted %v):\n got %s\nwant %s", ok, viaHook, want)
 	}
 }
 
 func TestCandlesJSONMatchesProtojsonOnARealisticResponse(t *testing.T) {
-	assertCandlesJSON(t, realisticCandles(1000))
+	assertCandlesJSON(t, candlestest.Realistic(1000))
 }
 
 func TestCandlesJSONMatchesProtojsonOnZeroValues(t *testing.T) {
@@ -114,58 +117,32 @@ func TestCandlesJSONMatchesProtojsonOnRandomResponses(t *testing.T) {
 	}
 }
 
-// What the encoder declines still comes out of Marshal as protojson wrote
-// it, or as protojson's error.
-func TestCandlesJSONDeclinesAndMarshalFallsBack(t *testing.T) {
+// What the encoder declines is left to the gateway's protojson path
+// (which its marshaler tests cover): strings that need escapes or are not
+// ASCII, and timestamps protojson refuses.
+func TestCandlesJSONDeclines(t *testing.T) {
+	var declined []*pricingv1.GetCandlesResponse
 	for _, s := range []string{`a"b`, `a\b`, "\n", "\x00", "\x7f", "é", "\u2028", "\xff"} {
-		r := &pricingv1.GetCandlesResponse{Symbol: "BTC", Candles: []*pricingv1.Candle{{Close: s}}}
-		if _, ok := appendCandlesJSON(nil, r); ok {
-			t.Errorf("%q accepted", s)
-		}
-		got, err := newJSONMarshaler().Marshal(r)
-		if _, protojsonErr := newJSONMarshaler().JSONPb.Marshal(r); protojsonErr != nil {
-			// Invalid UTF-8: protojson refuses it, and so must Marshal.
-			if err == nil {
-				t.Errorf("%q: no error, protojson's is %v", s, protojsonErr)
-			}
-			continue
-		}
-		if want := protojsonCompact(t, r); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%q: got %s (%v), want %s", s, got, err, want)
-		}
+		declined = append(declined, &pricingv1.GetCandlesResponse{Symbol: "BTC", Candles: []*pricingv1.Candle{{Close: s}}})
 	}
 	for _, ts := range []*timestamppb.Timestamp{
 		{Seconds: minTimestampSeconds - 1}, {Seconds: maxTimestampSeconds + 1},
 		{Nanos: -1}, {Nanos: 1_000_000_000},
 	} {
-		r := &pricingv1.GetCandlesResponse{Candles: []*pricingv1.Candle{{CloseTime: ts}}}
+		declined = append(declined, &pricingv1.GetCandlesResponse{Candles: []*pricingv1.Candle{{CloseTime: ts}}})
+	}
+	for _, r := range declined {
 		if _, ok := appendCandlesJSON(nil, r); ok {
-			t.Errorf("%v accepted", ts)
+			t.Errorf("%v accepted", r)
 		}
-		if _, err := newJSONMarshaler().Marshal(r); err == nil {
-			t.Errorf("%v: Marshal gave no error, protojson refuses it", ts)
+		if _, ok := EncodeJSON(r); ok {
+			t.Errorf("EncodeJSON accepted %v", r)
 		}
 	}
-}
-
-// BenchmarkMarshalCandlesProtojson is the path Marshal took for candles
-// before the fast encoder (protojson, then json.Compact), kept so both can be
-// compared in one run on a noisy machine.
-func BenchmarkMarshalCandlesProtojson(b *testing.B) {
-	response := realisticCandles(1000)
-	marshaler := newJSONMarshaler()
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
-		data, err := marshaler.JSONPb.Marshal(response)
-		if err != nil {
-			b.Fatal(err)
+	// Other values are not the encoder's.
+	for _, v := range []any{&pricingv1.GetCandlesRequest{Symbol: "BTC"}, map[string]any{"result": candlestest.Realistic(1)}} {
+		if _, ok := EncodeJSON(v); ok {
+			t.Errorf("EncodeJSON accepted %T", v)
 		}
-		var compacted bytes.Buffer
-		if err := json.Compact(&compacted, data); err != nil {
-			b.Fatal(err)
-		}
-		size = compacted.Len()
 	}
-	b.SetBytes(int64(size))
 }

@@ -1,4 +1,9 @@
-package gateway
+// Package candles is the hand-written JSON encoder and protobuf decoder of
+// the pricing service's GetCandlesResponse, its largest answer. The pricing
+// declaration (internal/service/declared.go) installs them through
+// Options.EncodeJSON and Options.BackendCodec, so they run on the pricing
+// sidecar only and the generic gateway never names the message.
+package candles
 
 import (
 	"strconv"
@@ -15,13 +20,13 @@ import (
 // of the sidecar's CPU on it walking every field through protoreflect; this
 // writes the same bytes directly.
 //
-// The output must equal what jsonMarshaler produced through protojson, byte
-// for byte: protojson with EmitUnpopulated and default names, compacted.
+// The output must equal what the gateway's marshaler produces through
+// protojson, byte for byte: protojson with EmitUnpopulated and default names, compacted.
 // That means lowerCamelCase names in .proto declaration order, every field
 // written even when zero ("" / 0 / false / [] / null for an unset
 // Timestamp), enums by value name (the number when the value is unknown),
 // int32 as a JSON number, Timestamps as RFC 3339 in UTC with 0, 3, 6 or 9
-// fractional digits. candles_json_test.go compares it with protojson, so a
+// fractional digits. json_test.go compares it with protojson, so a
 // field added to the .proto fails the tests until it is added here too
 // (protojson writes it even when zero; only a proto3 `optional` or oneof
 // field stays absent until a test sets it).
@@ -31,6 +36,19 @@ import (
 // (protojson escapes, and rejects invalid UTF-8), and Timestamps protojson
 // refuses. The caller then falls back to protojson, which also produces the
 // same error as before for invalid messages.
+
+// EncodeJSON writes a GetCandlesResponse as the gateway's marshaler would
+// through protojson (service.Options.EncodeJSON); ok is false for any other
+// value and for a response the encoder declines.
+func EncodeJSON(v any) (_ []byte, ok bool) {
+	message, isCandles := v.(*pricingv1.GetCandlesResponse)
+	if !isCandles {
+		return nil, false
+	}
+	// Candles are about 230 bytes each; a short guess only costs a
+	// regrowth of the buffer.
+	return appendCandlesJSON(make([]byte, 0, 256+240*len(message.GetCandles())), message)
+}
 
 // appendCandlesJSON appends the compact JSON of r to b. ok is false when r
 // holds something this encoder declines; b is then unusable.

@@ -1,4 +1,4 @@
-package gateway
+package candles
 
 import (
 	"strings"
@@ -29,15 +29,16 @@ import (
 // most once per candle (a repeated message field would have to be merged).
 // Anything else, unknown fields included, is declined and the caller falls
 // back to proto.Unmarshal, which also gives the same error as before for
-// malformed input. candles_json_decode_test.go checks that every field the
+// malformed input. codec_test.go checks that every field the
 // descriptors declare is decoded here, so a field added to the .proto fails
 // the tests until it is added here too.
 
-// BackendCodec is the codec the sidecar's backend connection uses (see
-// cmd/gateway): protobuf, with GetCandlesResponse decoded here. It is passed
-// to the connection explicitly (grpc.ForceCodecV2) rather than registered
-// over grpc's global "proto" codec, so that nothing else in the process
-// changes. Every other message goes to grpc's own protobuf codec.
+// BackendCodec is the codec of the pricing sidecar's backend connection
+// (service.Options.BackendCodec): protobuf, with GetCandlesResponse decoded
+// here. It is passed to the connection explicitly (grpc.ForceCodecV2)
+// rather than registered over grpc's global "proto" codec, so that nothing
+// else in the process changes. Every other message goes to grpc's own
+// protobuf codec.
 func BackendCodec() encoding.CodecV2 {
 	return candlesCodec{base: encoding.GetCodecV2(grpcproto.Name)}
 }
