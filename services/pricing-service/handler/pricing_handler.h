@@ -1,13 +1,16 @@
 // The gRPC PricingService, entirely on the callback API: no call holds a
-// gRPC thread while it waits.
+// gRPC thread while it waits. The handler validates requests, calls the
+// modules that know the answers (market/, stream/, candles/, domain/) and
+// maps their results to the contract.
 //
 // GetPrices and StreamPrices use raw (ByteBuffer) messages and answer with
-// prices encoded once per change by the PriceCache, so the hot calls
+// prices encoded once per change by the stream::PriceCache, so the hot calls
 // neither render nor serialize per request. GetCandles is raw too: the
-// newest stored candles come encoded from the CandleCache. GetMarketSummary
-// reads the in-memory market on the gRPC thread. ListAssets, GetCandles and
-// GetAnalysis query PostgreSQL, so their bodies run on a BlockingExecutor
-// (threads of their own, as many as database connections).
+// newest stored candles come encoded from the candle read model's cache.
+// GetMarketSummary reads the in-memory market on the gRPC thread.
+// ListAssets, GetCandles and GetAnalysis query PostgreSQL, so their bodies
+// run on a BlockingExecutor (threads of their own, as many as database
+// connections).
 #ifndef CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 #define CRYPTOTRACKER_PRICING_HANDLER_PRICING_HANDLER_H_
 
