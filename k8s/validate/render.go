@@ -16,7 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Object is one rendered manifest, decoded into its typed API struct.
@@ -65,8 +67,32 @@ func RenderYAML(dir string) ([]byte, error) {
 }
 
 // FindKustomizations lists, relative to root, every directory holding a
-// kustomization.yaml, skipping the Go module itself.
+// kustomization.yaml that can be built on its own: not the Go module itself,
+// not a Component (which only exists inside the kustomizations that list it).
 func FindKustomizations(root string) ([]string, error) {
+	return findKustomizationDirs(root, false)
+}
+
+// FindComponents lists, relative to root, every directory holding a
+// kustomization.yaml of kind Component.
+func FindComponents(root string) ([]string, error) {
+	return findKustomizationDirs(root, true)
+}
+
+// ReadKustomization parses dir/kustomization.yaml.
+func ReadKustomization(dir string) (*types.Kustomization, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var kustomization types.Kustomization
+	if err := kyaml.Unmarshal(data, &kustomization); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return &kustomization, nil
+}
+
+func findKustomizationDirs(root string, components bool) ([]string, error) {
 	var dirs []string
 	err := filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
 		if err != nil {
@@ -76,6 +102,13 @@ func FindKustomizations(root string) ([]string, error) {
 			return filepath.SkipDir
 		}
 		if !entry.IsDir() && entry.Name() == "kustomization.yaml" {
+			kustomization, err := ReadKustomization(filepath.Dir(path))
+			if err != nil {
+				return err
+			}
+			if (kustomization.Kind == types.ComponentKind) != components {
+				return nil
+			}
 			rel, err := filepath.Rel(root, filepath.Dir(path))
 			if err != nil {
 				return err

@@ -1,0 +1,115 @@
+package validate
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// What every C++ service's directory builds on (k8s/README.md,
+// "Components"): a service folder holds only what is its own.
+var everyServiceComponents = []string{
+	"components/grpc-service",
+	"components/grpc-sidecar",
+	"components/postgres",
+	"components/service-policies",
+}
+
+var serviceDirs = []string{"user-service", "pricing-service", "portfolio-service", "alert-service"}
+
+// componentUse maps each kustomization under k8s/ (components included) to
+// the components it lists, as paths relative to k8s/.
+func componentUse(t *testing.T, source string) map[string][]string {
+	t.Helper()
+	dirs, err := FindKustomizations(source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	components, err := FindComponents(source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := map[string][]string{}
+	for _, dir := range append(dirs, components...) {
+		kustomization, err := ReadKustomization(filepath.Join(source, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, component := range kustomization.Components {
+			use[dir] = append(use[dir], filepath.ToSlash(filepath.Join(dir, component)))
+		}
+	}
+	return use
+}
+
+func TestServicesUseTheComponents(t *testing.T) {
+	source, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := componentUse(t, source)
+	for _, dir := range serviceDirs {
+		for _, component := range everyServiceComponents {
+			if !slices.Contains(use[dir], component) {
+				t.Errorf("%s does not use %s (got %v)", dir, component, use[dir])
+			}
+		}
+	}
+	components, err := FindComponents(source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(components) == 0 {
+		t.Fatal("no components under k8s/")
+	}
+	for _, component := range components {
+		used := false
+		for _, listed := range use {
+			used = used || slices.Contains(listed, component)
+		}
+		if !used {
+			t.Errorf("%s is used by no kustomization", component)
+		}
+	}
+}
+
+// The components' placeholders (PREFIX, SERVICE, port 0) must all be
+// replaced: one left over would be a name or port nothing answers to.
+var leftoverPlaceholder = regexp.MustCompile(`PREFIX|(: |-)SERVICE\b|(?m)^\s*(- )?(port|containerPort): 0$|_PORT: "0"$|localhost:0\b`)
+
+func TestNoPlaceholderSurvives(t *testing.T) {
+	renderAll(t)
+	for _, dir := range foundDirs {
+		t.Run(dir, func(t *testing.T) {
+			stream, err := RenderYAML(filepath.Join(copyRoot, dir))
+			if err != nil {
+				t.Skipf("render failed (reported by TestRenderStrict)")
+			}
+			for _, doc := range SplitDocuments(stream) {
+				for _, line := range strings.Split(string(doc), "\n") {
+					if leftoverPlaceholder.MatchString(line) {
+						t.Errorf("placeholder left in the render: %q", strings.TrimSpace(line))
+					}
+				}
+			}
+		})
+	}
+}
+
+// The check itself must catch what a missed replacement leaves behind.
+func TestPlaceholderPattern(t *testing.T) {
+	for _, line := range []string{"  name: PREFIX-config", "    app.kubernetes.io/name: SERVICE",
+		"  name: SERVICE-jobs", "      port: 0", "  - containerPort: 0", `  HTTP_PORT: "0"`, "  GRPC_BACKEND: localhost:0"} {
+		if !leftoverPlaceholder.MatchString(line) {
+			t.Errorf("not caught: %q", line)
+		}
+	}
+	for _, line := range []string{"  SERVICE: user", "  name: user-service", "      port: 5000", "  GRPC_BACKEND: localhost:50051",
+		`  CANDLE_STARTUP_BACKFILL_DAYS: "2"`, "  SHUTDOWN_GRACE_SECONDS: \"20\"", `          value: "0"`} {
+		if leftoverPlaceholder.MatchString(line) {
+			t.Errorf("wrongly caught: %q", line)
+		}
+	}
+}
