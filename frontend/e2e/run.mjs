@@ -134,6 +134,12 @@ try {
     }
     await page.locator('[data-testid="market-table"] tbody tr[data-symbol="BTC"]').waitFor();
     await page.locator('.connection-live').waitFor({ timeout: 20_000 });
+    // One row per asset of the catalogue, none missing or twice.
+    const catalogue = await page.evaluate(async () =>
+      (await (await fetch('/pricing-service/api/v1/assets')).json()).assets.map((a) => a.symbol).sort());
+    const rows = (await page.locator('[data-testid="market-table"] tbody tr[data-symbol]').evaluateAll(
+      (list) => list.map((row) => row.dataset.symbol))).sort();
+    check(JSON.stringify(rows) === JSON.stringify(catalogue), `market rows ${rows.join(' ')}, catalogue ${catalogue.join(' ')}`);
     await capture('markets');
   });
 
@@ -156,6 +162,9 @@ try {
     await page.goto(`${baseUrl}/`);
     await page.getByRole('heading', { name: 'Markets' }).waitFor();
     await page.waitForTimeout(500);
+    // Nothing is wider than the phone: the page does not scroll sideways.
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+    check(widths.page <= widths.screen, `the page is ${widths.page} px wide on a ${widths.screen} px screen`);
     await capture('markets-phone');
     await page.setViewportSize({ width: 1360, height: 900 });
   });
@@ -168,6 +177,7 @@ try {
       await capture('asset-no-prices');
       return { skip: `${pricingSkip}; screenshot of the degraded page taken` };
     }
+    const hourAtStart = Math.floor(Date.now() / 3_600_000);
     await page.goto(`${baseUrl}/`);
     await page.locator('tr[data-symbol="BTC"] a').click();
     await page.waitForURL(/\/markets\/BTC/);
@@ -179,8 +189,22 @@ try {
       const box = document.querySelector('[data-testid="price-chart"]');
       return box?.dataset.rsi === 'on' && Number(box.dataset.panes) >= 2;
     });
-    check(Number(await chart.getAttribute('data-candles')) > 0, 'no candles drawn');
     await page.getByTestId('analysis').waitFor();
+    // The page asks for 500 hourly candles and draws each one the API has;
+    // the analysis heading names the candle count of the API's analysis.
+    const api = await page.evaluate(async () => {
+      const base = '/pricing-service/api/v1/assets/BTC';
+      const candles = await (await fetch(`${base}/candles?interval=INTERVAL_1H&limit=500`)).json();
+      const analysis = await (await fetch(`${base}/analysis?interval=INTERVAL_1H`)).json();
+      return { candles: candles.candles.length, analysed: analysis.candleRange.candleCount };
+    });
+    const drawn = Number(await chart.getAttribute('data-candles'));
+    const heading = (await page.getByTestId('analysis').getByRole('heading').textContent()) ?? '';
+    // A new hour in between adds a candle on one side first.
+    const slack = Math.floor(Date.now() / 3_600_000) === hourAtStart ? 0 : 1;
+    check(Math.abs(drawn - api.candles) <= slack, `${drawn} candles drawn, the API has ${api.candles}`);
+    const shown = Number(/\((?:[^,]*), (\d+) candles\)/.exec(heading)?.[1]);
+    check(Math.abs(shown - api.analysed) <= slack, `the analysis says "${heading}", the API's used ${api.analysed} candles`);
     await capture('asset-btc');
   });
 

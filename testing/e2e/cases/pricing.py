@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from support.checks import (GRPC_INVALID_ARGUMENT, GRPC_NOT_FOUND, expect, expect_error, expect_status,
                             parse_timestamp)
-from support import context
+from support import context, indicators
 from support.framework import Skip, case
 
 API = "/pricing-service/api/v1"
@@ -222,11 +222,19 @@ def pricing_quotes(ctx):
 def pricing_prices_move(ctx):
     require_pricing(ctx)
     wait_for_prices(ctx)
-    first = {p["symbol"]: (p["lastPrice"], p["updateTime"]) for p in prices(ctx)}
-    moved = wait_for("a price change", lambda: [
-        p["symbol"] for p in prices(ctx) if (p["lastPrice"], p["updateTime"]) != first[p["symbol"]]
-    ], timeout=15, interval=0.5)
-    expect(len(moved) >= 1, f"nothing moved: {moved}")
+    first = {p["symbol"]: p for p in prices(ctx)}
+    latest = {}
+
+    def moved():
+        latest.update((p["symbol"], p) for p in prices(ctx))
+        return [symbol for symbol, p in latest.items()
+                if (p["lastPrice"], p["updateTime"]) != (first[symbol]["lastPrice"], first[symbol]["updateTime"])]
+
+    # A move is a later trade: its time does not go back.
+    for symbol in wait_for("a price change", moved, timeout=15, interval=0.5):
+        before, after = first[symbol], latest[symbol]
+        expect(parse_time(after["updateTime"]) >= parse_time(before["updateTime"]),
+               f"{symbol} moved back in time: {before!r} -> {after!r}")
 
 
 @case("pricing: the NDJSON stream emits several price lines within seconds")
@@ -311,28 +319,93 @@ def pricing_candles_1h(ctx):
     expect(Decimal(hour["volume"]) == sum(Decimal(m["volume"]) for m in minutes), f"volume of {hour!r}")
 
 
-@case("pricing: analysis has the indicators for every asset")
+def _without_volatile_fields(analysis):
+    """An analysis answer without the fields that change with every call."""
+    return {k: v for k, v in analysis.items() if k not in ("computeTime", "returns")}
+
+
+def analysis_and_its_candles(ctx, symbol, interval):
+    """An analysis answer and the candles it says it used. Asked twice
+    around the candles, and again while the two answers differ: a minute
+    may close in between, or the exchange's kline of a minute that has just
+    closed may replace the candle built from trades."""
+    path = f"{API}/assets/{symbol}/analysis?interval={interval}"
+    for _ in range(5):
+        first = get_json(ctx, path)
+        used = first.get("candleRange", {})
+        expect(used.get("startTime") and used.get("endTime"), f"{symbol} {interval} analysis: no candleRange: {first!r}")
+        rows = candles(ctx, symbol, interval, start_time=used["startTime"], end_time=used["endTime"], limit=1000)
+        second = get_json(ctx, path)
+        if _without_volatile_fields(first) == _without_volatile_fields(second):
+            return first, rows
+        time.sleep(2)
+    raise AssertionError(f"{symbol} {interval} analysis kept changing: {first!r} then {second!r}")
+
+
+def expect_fields(actual, expected, what):
+    """Every expected field is in `actual` with exactly that value; a field
+    the JSON leaves out counts as its proto3 default ("" or 0)."""
+    for key, want in expected.items():
+        if isinstance(want, dict):
+            expect_fields(actual.get(key) or {}, want, f"{what} {key}")
+        elif isinstance(want, list):
+            got = actual.get(key) or []
+            expect(len(got) == len(want), f"{what} {key}: {got!r}, expected {want!r}")
+            for index, (got_item, want_item) in enumerate(zip(got, want)):
+                expect_fields(got_item, want_item, f"{what} {key}[{index}]")
+        else:
+            got = actual.get(key, "" if isinstance(want, str) else 0)
+            expect(got == want, f"{what} {key}: {got!r}, expected {want!r} (recomputed from the candles)")
+
+
+def check_analysis(ctx, asset, interval, width_ms):
+    """The analysis of one asset equals the indicators recomputed from the
+    candles it names, value for value."""
+    symbol = asset["symbol"]
+    what = f"{symbol} {interval} analysis"
+    body, rows = analysis_and_its_candles(ctx, symbol, interval)
+    expect(body.get("pair") == asset["pair"] and body.get("quote") == "USD", f"{what}: {body!r}")
+    used = body["candleRange"]
+    count = used.get("candleCount", 0)
+    check_candles(rows, width_ms, what)
+    expect(len(rows) == count and all(r.get("closed") for r in rows),
+           f"{what}: candleCount {count}, but {len(rows)} candles ({sum(1 for r in rows if r.get('closed'))}"
+           f" closed) from {used['startTime']} to {used['endTime']}")
+    expect(rows[0]["openTime"] == used["startTime"] and rows[-1]["closeTime"] == used["endTime"],
+           f"{what}: candleRange {used!r} vs candles {rows[0]['openTime']}..{rows[-1]['closeTime']}")
+    # The 500 most recent closed candles, or all there are.
+    expect(count <= 500, f"{what}: {count} candles, more than the 500 documented")
+    if count < 500:
+        older = candles(ctx, symbol, interval, end_time=used["startTime"], limit=10)
+        expect(not older, f"{what}: used {count} candles although older ones exist: {older[-1:]!r}")
+    expect(body.get("lastClose") == rows[-1]["close"], f"{what}: lastClose {body.get('lastClose')!r},"
+           f" last candle closed at {rows[-1]['close']}")
+    expect_fields(body, indicators.expected_analysis(rows, width_ms), what)
+    # Returns look back 1 hour to 30 days from now; the stored history is
+    # the start-up backfill of BACKFILL_DAYS days.
+    returns = body.get("returns") or {}
+    for field in ("changePercent1h", "changePercent24h"):
+        decimal_string(returns.get(field), f"{what} {field}", positive=False)
+    for field in ("changePercent7d", "changePercent30d"):
+        expect(returns.get(field, "") == "", f"{what}: {field} {returns.get(field)!r} without"
+               f" {field[13:]} of history (only {BACKFILL_DAYS} days are stored)")
+    return body
+
+
+@case("pricing: analysis equals the indicators recomputed from the candles it used, for every asset")
 def pricing_analysis(ctx):
     require_pricing(ctx)
-    for asset in get_json(ctx, f"{API}/assets")["assets"]:
-        body = wait_for(f"{asset['symbol']} analysis", lambda: (
-            lambda b: b if b.get("candleRange", {}).get("candleCount", 0) >= 30 else None)(
-            get_json(ctx, f"{API}/assets/{asset['symbol']}/analysis?interval=INTERVAL_1H")), timeout=60, interval=2)
-        what = f"{asset['symbol']} analysis"
-        decimal_string(body.get("lastClose"), f"{what} lastClose")
-        sma20 = next((m for m in body.get("sma", []) if m["period"] == 20), None)
-        expect(sma20 is not None, f"{what}: no SMA 20: {body!r}")
-        decimal_string(sma20["value"], f"{what} SMA 20")
-        rsi = decimal_string(body.get("rsi", {}).get("value"), f"{what} RSI", positive=False)
-        expect(0 <= rsi <= 100, f"{what}: RSI {rsi}")
-        for field in ("macd", "signal", "histogram"):
-            decimal_string(body.get("macd", {}).get(field), f"{what} MACD {field}", positive=False)
-        bands = body.get("bollinger", {})
-        expect(bands, f"{what}: no Bollinger bands: {body!r}")
-        expect(body.get("atr"), f"{what}: no ATR")
-        decimal_string(body.get("realizedVolatilityPercent"), f"{what} volatility")
-        decimal_string(body.get("maxDrawdownPercent"), f"{what} drawdown", positive=False)
-        expect("returns" in body, f"{what}: no returns")
+    assets = get_json(ctx, f"{API}/assets")["assets"]
+    for asset in assets:
+        wait_for(f"{asset['symbol']} hourly candles for an analysis", lambda: len(
+            candles(ctx, asset["symbol"], "INTERVAL_1H", limit=40)) >= 31, timeout=60, interval=2)
+        check_analysis(ctx, asset, "INTERVAL_1H", 60 * MINUTE_MS)
+    # One-minute candles: 500 of them, so every indicator has a value.
+    btc = next(a for a in assets if a["symbol"] == "BTC")
+    body = check_analysis(ctx, btc, "INTERVAL_1M", MINUTE_MS)
+    expect(body["candleRange"]["candleCount"] == 500, f"BTC 1m analysis used {body['candleRange']}")
+    for average in body["sma"] + body["ema"]:
+        expect(average.get("value"), f"BTC 1m analysis over 500 candles lacks {average!r}")
 
 
 @case("pricing: the market summary has gainers, losers and breadth")
