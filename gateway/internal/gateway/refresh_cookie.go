@@ -69,9 +69,9 @@ func newRefreshCookie(declared *service.RefreshCookie, cookiePath string) *refre
 	c := &refreshCookie{
 		path:         cookiePath,
 		routes:       map[string]cookieRoute{},
-		tokenJSON:    protojsonFieldName(declared.TokenField),
+		tokenJSON:    service.JSONName(declared.TokenField),
 		tokenProto:   declared.TokenField,
-		lifetimeJSON: protojsonFieldName(declared.LifetimeField),
+		lifetimeJSON: service.JSONName(declared.LifetimeField),
 	}
 	mark := func(paths []string, set func(*cookieRoute)) {
 		for _, path := range paths {
@@ -84,26 +84,6 @@ func newRefreshCookie(declared *service.RefreshCookie, cookiePath string) *refre
 	mark(declared.ReadBy, func(r *cookieRoute) { r.reads = true })
 	mark(declared.ClearedBy, func(r *cookieRoute) { r.clears = true })
 	return c
-}
-
-// protojsonFieldName is the JSON name protojson gives a field without a
-// json_name option: each underscore is dropped and a lower-case letter
-// after it upper-cased ("refresh_token" -> "refreshToken").
-func protojsonFieldName(protoName string) string {
-	name := make([]byte, 0, len(protoName))
-	afterUnderscore := false
-	for _, c := range []byte(protoName) {
-		switch {
-		case c == '_':
-			afterUnderscore = true
-			continue
-		case afterUnderscore && 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		afterUnderscore = false
-		name = append(name, c)
-	}
-	return string(name)
 }
 
 // cookieSafeToken reports whether token can travel as a cookie value

@@ -80,7 +80,8 @@ type RefreshCookie struct {
 	// TokenField is the proto name of the string field that carries the
 	// token in the requests and responses of these routes; requests may
 	// spell it in its JSON (lowerCamelCase) name too, as protojson accepts
-	// both, and responses carry the JSON name.
+	// both, and responses carry the JSON name. The gateway derives that name
+	// as protojson does, so the field must not set json_name.
 	TokenField string
 	// LifetimeField is the proto name of the integer field of the issuing
 	// responses that gives the token's lifetime in seconds: the cookie's
@@ -274,6 +275,26 @@ func CheckCookiePath(path string) error {
 		return fmt.Errorf("cookie path %q must be an absolute URL path without ;, comma, quotes or whitespace", path)
 	}
 	return nil
+}
+
+// JSONName is the JSON name protojson gives a field without a json_name
+// option: each underscore is dropped and a lower-case letter
+// after it upper-cased ("refresh_token" -> "refreshToken").
+func JSONName(protoName string) string {
+	name := make([]byte, 0, len(protoName))
+	afterUnderscore := false
+	for _, c := range []byte(protoName) {
+		switch {
+		case c == '_':
+			afterUnderscore = true
+			continue
+		case afterUnderscore && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		afterUnderscore = false
+		name = append(name, c)
+	}
+	return string(name)
 }
 
 // isLiteralRoute reports whether path is an absolute route without path

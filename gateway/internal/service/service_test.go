@@ -216,6 +216,16 @@ func TestOptionsValidateRefusesBadDefaultsAndCookies(t *testing.T) {
 	}
 }
 
+func TestJSONNameIsProtojsons(t *testing.T) {
+	for protoName, want := range map[string]string{
+		"refresh_token": "refreshToken", "open_24h": "open24h", "a__b": "aB", "x_1y": "x1y", "plain": "plain", "trailing_": "trailing",
+	} {
+		if got := service.JSONName(protoName); got != want {
+			t.Errorf("%s: got %s, want %s", protoName, got, want)
+		}
+	}
+}
+
 func TestSharedStreamsValidate(t *testing.T) {
 	good := service.SharedStream{
 		Path:          "/api/v1/prices/stream",
@@ -335,12 +345,17 @@ func TestDeclaredRefreshCookieRoutesAndFieldsExist(t *testing.T) {
 				}
 			}
 		}
+		// The gateway derives the JSON names (service.JSONName) as protojson
+		// does without a json_name option.
+		defaultJSONName := func(f protoreflect.FieldDescriptor) bool {
+			return f.JSONName() == service.JSONName(string(f.Name()))
+		}
 		isString := func(f protoreflect.FieldDescriptor) bool {
-			return f != nil && f.Kind() == protoreflect.StringKind && !f.IsList()
+			return f != nil && f.Kind() == protoreflect.StringKind && !f.IsList() && defaultJSONName(f)
 		}
 		check("issuing", cookie.IssuedBy, func(m protoreflect.MethodDescriptor) bool {
 			lifetime := field(m.Output(), cookie.LifetimeField)
-			return isString(field(m.Output(), cookie.TokenField)) && lifetime != nil &&
+			return isString(field(m.Output(), cookie.TokenField)) && lifetime != nil && defaultJSONName(lifetime) &&
 				(lifetime.Kind() == protoreflect.Int32Kind || lifetime.Kind() == protoreflect.Int64Kind)
 		})
 		check("reading", cookie.ReadBy, func(m protoreflect.MethodDescriptor) bool {
