@@ -56,6 +56,10 @@ func TestServicesUseTheComponents(t *testing.T) {
 				t.Errorf("%s does not use %s (got %v)", dir, component, use[dir])
 			}
 		}
+		overlay := "overlays/prod/" + dir
+		if !slices.Contains(use[overlay], "components/production-service") {
+			t.Errorf("%s does not use components/production-service (got %v)", overlay, use[overlay])
+		}
 	}
 	components, err := FindComponents(source)
 	if err != nil {
