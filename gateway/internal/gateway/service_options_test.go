@@ -10,6 +10,7 @@ import (
 
 	userv1 "github.com/cryptotracker/cryptotracker/gateway/gen/cryptotracker/user/v1"
 	gatewaytestv1 "github.com/cryptotracker/cryptotracker/gateway/gen/gatewaytest/v1"
+	"github.com/cryptotracker/cryptotracker/gateway/gen/testservices"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/backend"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/gateway"
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
@@ -19,9 +20,13 @@ import (
 // definitions built here, to show the behaviour follows the options and not
 // the service's name.
 
+// tickerDefinition is the generated entry of the test-only service
+// (gen/testservices) under name, with options as its declaration.
 func tickerDefinition(name string, options service.Options) service.Definition {
-	return service.Definition{Name: name, Register: gatewaytestv1.RegisterTickerServiceHandler,
-		OpenAPI: []byte("{}"), Options: options}
+	definition, _ := service.Find(testservices.All, "gatewaytest")
+	definition.Name = name
+	definition.Options = options
+	return definition
 }
 
 func TestQueryAliasesApplyToAnyServiceThatDeclaresThem(t *testing.T) {

@@ -48,8 +48,7 @@ func startTickerGateway(t *testing.T) (*fakeTicker, string) {
 	t.Helper()
 	fake := &fakeTicker{proceed: make(chan struct{})}
 	address, _ := startBackend(t, func(s *grpc.Server) { gatewaytestv1.RegisterTickerServiceServer(s, fake) })
-	definition := service.Definition{Name: "gatewaytest", Register: gatewaytestv1.RegisterTickerServiceHandler, OpenAPI: []byte("{}")}
-	return fake, startGateway(t, definition, address).URL
+	return fake, startGateway(t, tickerDefinition("gatewaytest", service.Options{}), address).URL
 }
 
 func TestServerStreamIsFlushedNDJSON(t *testing.T) {
