@@ -177,13 +177,20 @@ def pricing_assets(ctx):
         expect(asset.get("name"), f"no name: {asset!r}")
         expect(asset.get("exchange") == "binance", f"exchange: {asset!r}")
         expect(asset.get("pair") == asset["symbol"] + "USDT", f"pair: {asset!r}")
-        expect(isinstance(asset.get("priceDecimals"), int), f"priceDecimals: {asset!r}")
     # CoinGecko (the simulator's /coins/markets) fills market caps in at start-up.
     btc = wait_for("BTC's market cap from CoinGecko",
                    lambda: next((a for a in get_json(ctx, f"{API}/assets")["assets"]
                                  if a["symbol"] == "BTC" and a.get("marketCapUsd")), None), timeout=30)
     decimal_string(btc["marketCapUsd"], "BTC marketCapUsd")
     decimal_string(btc["circulatingSupply"], "BTC circulatingSupply")
+    # priceDecimals is the exchange's price precision: no price of the asset
+    # has more decimals (the simulator quotes in those ticks).
+    decimals = {a["symbol"]: a.get("priceDecimals", 0) for a in assets}
+    for price in wait_for_prices(ctx):
+        places = -Decimal(price["lastPrice"]).as_tuple().exponent
+        expect(places <= decimals[price["symbol"]],
+               f"{price['symbol']} lastPrice {price['lastPrice']} has more than priceDecimals"
+               f" {decimals[price['symbol']]} decimals")
 
 
 @case("pricing: prices of every asset are live decimal strings with time, source and stale flag")
