@@ -69,6 +69,7 @@ clean:
 	@scripts/clean.sh
 
 # Container images, built with podman and tagged as the Kubernetes manifests
-# pull them (deploy/images/README.md). Needs root, podman and debootstrap.
+# pull them (deploy/images/README.md). Needs root and what `make deps`
+# installs for it: podman, the OCI runtime containers.conf names, debootstrap.
 images:
 	@deploy/images/build.sh
