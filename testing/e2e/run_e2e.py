@@ -39,6 +39,7 @@ from cases import throttle  # noqa: E402,F401
 from cases import ingress  # noqa: E402,F401
 from cases import grpc_api  # noqa: E402,F401
 from cases import pricing  # noqa: E402,F401
+from cases import pricing_client  # noqa: E402,F401
 # isort: on
 from support.context import Config, Context  # noqa: E402
 from support.framework import registered_cases, run_cases, summary_line  # noqa: E402
