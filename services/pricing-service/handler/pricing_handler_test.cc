@@ -11,18 +11,21 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/db.h"
 #include "services/common/migrations.h"
 #include "services/common/testing/pg_test_db.h"
 #include "services/common/testing/test_server.h"
+#include "services/pricing-service/handler/server_testing.h"
 #include "services/pricing-service/migrations.h"
 
 namespace cryptotracker::pricing::handler {
 namespace {
 
-using ::testing::HasSubstr;
+using testing::CallContext;
+using testing::ExpectStatus;
+using testing::FeedTicker;
+using testing::FeedTrade;
 
 common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
@@ -77,43 +80,18 @@ class PricingHandlerTest : public ::testing::Test {
     db_.reset();
   }
 
-  static std::unique_ptr<grpc::ClientContext> Context() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
-  }
-
-  void Ticker(const char* pair, const char* last, const char* open) {
-    market_->OnTicker(
-        {pair, D(last), D(open), D(last) > D(open) ? D(last) : D(open),
-         D(last) < D(open) ? D(last) : D(open), D("10"), D("1000"), WallMs()},
-        "binance");
-  }
-
-  void Trade(const char* pair, const std::string& price) {
-    market_->OnTick({pair, D(price.c_str()), D("1"), WallMs(), std::nullopt},
-                    "binance");
-  }
-
   grpc::Status GetPrices(std::vector<std::string> symbols,
                          const std::string& quote,
                          v1::GetPricesResponse* response) {
     v1::GetPricesRequest request;
     for (auto& s : symbols) request.add_symbols(s);
     request.set_quote(quote);
-    return stub_->GetPrices(Context().get(), request, response);
+    return stub_->GetPrices(CallContext().get(), request, response);
   }
 
   grpc::Status GetCandles(const v1::GetCandlesRequest& request,
                           v1::GetCandlesResponse* response) {
-    return stub_->GetCandles(Context().get(), request, response);
-  }
-
-  static void ExpectStatus(const grpc::Status& status, grpc::StatusCode code,
-                           const std::string& fragment) {
-    EXPECT_EQ(status.error_code(), code) << status.error_message();
-    EXPECT_THAT(status.error_message(), HasSubstr(fragment));
+    return stub_->GetCandles(CallContext().get(), request, response);
   }
 
   std::unique_ptr<common::testing::PgTestDb> db_;
@@ -130,9 +108,9 @@ class PricingHandlerTest : public ::testing::Test {
 };
 
 TEST_F(PricingHandlerTest, GetPricesInEveryQuote) {
-  Ticker("BTCUSDT", "60000", "50000");
-  Ticker("ETHUSDT", "3000", "3000");
-  Ticker("EURUSDT", "1.2", "1.2");
+  FeedTicker(*market_, "BTCUSDT", "60000", "50000");
+  FeedTicker(*market_, "ETHUSDT", "3000", "3000");
+  FeedTicker(*market_, "EURUSDT", "1.2", "1.2");
   v1::GetPricesResponse response;
   ASSERT_TRUE(GetPrices({"eth", "BTC", "ETH"}, "eur", &response).ok());
   ASSERT_EQ(response.prices_size(), 2);  // duplicate dropped, order kept
@@ -159,11 +137,11 @@ TEST_F(PricingHandlerTest, GetPricesInEveryQuote) {
 }
 
 TEST_F(PricingHandlerTest, RepeatedGetPricesSeesEveryChange) {
-  Ticker("BTCUSDT", "100", "100");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
   v1::GetPricesResponse response;
   for (int i = 1; i <= 3; ++i) {
     const std::string price = std::to_string(100 + i);
-    Trade("BTCUSDT", price);
+    FeedTrade(*market_, "BTCUSDT", price);
     for (int repeat = 0; repeat < 2; ++repeat) {  // the second one is cached
       response.Clear();
       ASSERT_TRUE(GetPrices({"BTC"}, "", &response).ok());
@@ -174,7 +152,7 @@ TEST_F(PricingHandlerTest, RepeatedGetPricesSeesEveryChange) {
 }
 
 TEST_F(PricingHandlerTest, GetPricesBadInput) {
-  Ticker("BTCUSDT", "60000", "50000");
+  FeedTicker(*market_, "BTCUSDT", "60000", "50000");
   v1::GetPricesResponse response;
   ExpectStatus(GetPrices({"DOGE"}, "", &response), grpc::StatusCode::NOT_FOUND,
                "DOGE");
@@ -199,7 +177,7 @@ TEST_F(PricingHandlerTest, ListAssetsPagesAndFilters) {
   v1::ListAssetsRequest request;
   request.set_page_size(2);
   v1::ListAssetsResponse page;
-  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &page).ok());
+  ASSERT_TRUE(stub_->ListAssets(CallContext().get(), request, &page).ok());
   ASSERT_EQ(page.assets_size(), 2);
   EXPECT_EQ(page.assets(0).symbol(), "BTC");
   EXPECT_EQ(page.assets(0).name(), "Bitcoin");
@@ -208,30 +186,30 @@ TEST_F(PricingHandlerTest, ListAssetsPagesAndFilters) {
   ASSERT_FALSE(page.next_page_token().empty());
   request.set_page_token(page.next_page_token());
   v1::ListAssetsResponse next;
-  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &next).ok());
+  ASSERT_TRUE(stub_->ListAssets(CallContext().get(), request, &next).ok());
   ASSERT_EQ(next.assets_size(), 1);  // only the three tracked assets
   EXPECT_EQ(next.assets(0).symbol(), "SOL");
   EXPECT_TRUE(next.next_page_token().empty());
 
   // The token belongs to the query it was issued for.
   request.set_query("sol");
-  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+  ExpectStatus(stub_->ListAssets(CallContext().get(), request, &next),
                grpc::StatusCode::INVALID_ARGUMENT, "page_token");
   request.set_page_token("garbage");
-  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+  ExpectStatus(stub_->ListAssets(CallContext().get(), request, &next),
                grpc::StatusCode::INVALID_ARGUMENT, "page_token");
   request.clear_page_token();
   next.Clear();
-  ASSERT_TRUE(stub_->ListAssets(Context().get(), request, &next).ok());
+  ASSERT_TRUE(stub_->ListAssets(CallContext().get(), request, &next).ok());
   ASSERT_EQ(next.assets_size(), 1);
   EXPECT_EQ(next.assets(0).symbol(), "SOL");
 
   request.set_page_size(501);
-  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+  ExpectStatus(stub_->ListAssets(CallContext().get(), request, &next),
                grpc::StatusCode::INVALID_ARGUMENT, "page_size");
   request.set_page_size(0);
   request.set_query(std::string(51, 'x'));
-  ExpectStatus(stub_->ListAssets(Context().get(), request, &next),
+  ExpectStatus(stub_->ListAssets(CallContext().get(), request, &next),
                grpc::StatusCode::INVALID_ARGUMENT, "query");
 }
 
@@ -290,7 +268,7 @@ TEST_F(PricingHandlerTest, GetCandlesMergesStoredRollupsAndLiveCandles) {
     batch.push_back({c, "binance:trades"});
   }
   repository_->UpsertCandles(batch);
-  Trade("BTCUSDT", "170");  // the live minute, via the recorder
+  FeedTrade(*market_, "BTCUSDT", "170");  // the live minute, via the recorder
   recorder_->OnTick({"BTCUSDT", D("170"), D("2"), WallMs(), std::nullopt},
                     "binance");
 
@@ -347,13 +325,13 @@ TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
   v1::GetAnalysisRequest request;
   request.set_symbol("ETH");
   v1::Analysis analysis;
-  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+  ExpectStatus(stub_->GetAnalysis(CallContext().get(), request, &analysis),
                grpc::StatusCode::INVALID_ARGUMENT, "interval");
   request.set_interval(v1::INTERVAL_1M);
-  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+  ExpectStatus(stub_->GetAnalysis(CallContext().get(), request, &analysis),
                grpc::StatusCode::UNAVAILABLE, "ETH");
   request.set_symbol("XRP");
-  ExpectStatus(stub_->GetAnalysis(Context().get(), request, &analysis),
+  ExpectStatus(stub_->GetAnalysis(CallContext().get(), request, &analysis),
                grpc::StatusCode::NOT_FOUND, "XRP");
 
   // 30 closed minutes rising by 1 from 100.
@@ -370,7 +348,7 @@ TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
   }
   repository_->UpsertCandles(batch);
   request.set_symbol("eth");
-  ASSERT_TRUE(stub_->GetAnalysis(Context().get(), request, &analysis).ok());
+  ASSERT_TRUE(stub_->GetAnalysis(CallContext().get(), request, &analysis).ok());
   EXPECT_EQ(analysis.symbol(), "ETH");
   EXPECT_EQ(analysis.candle_range().candle_count(), 30);
   EXPECT_EQ(analysis.last_close(), "129");
@@ -391,12 +369,13 @@ TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
 }
 
 TEST_F(PricingHandlerTest, MarketSummaryRanksFreshAssets) {
-  Ticker("BTCUSDT", "110", "100");  // +10 %
-  Ticker("ETHUSDT", "95", "100");   // -5 %
+  FeedTicker(*market_, "BTCUSDT", "110", "100");  // +10 %
+  FeedTicker(*market_, "ETHUSDT", "95", "100");   // -5 %
   v1::GetMarketSummaryRequest request;
   request.set_top_count(1);
   v1::MarketSummary summary;
-  ASSERT_TRUE(stub_->GetMarketSummary(Context().get(), request, &summary).ok());
+  ASSERT_TRUE(
+      stub_->GetMarketSummary(CallContext().get(), request, &summary).ok());
   EXPECT_EQ(summary.quote(), "USD");
   EXPECT_EQ(summary.asset_count(), 3);
   EXPECT_EQ(summary.stale_count(), 1);  // SOL has no price
@@ -411,18 +390,18 @@ TEST_F(PricingHandlerTest, MarketSummaryRanksFreshAssets) {
   EXPECT_EQ(summary.breadth().advancing_percent(), "50");
 
   request.set_top_count(21);
-  ExpectStatus(stub_->GetMarketSummary(Context().get(), request, &summary),
+  ExpectStatus(stub_->GetMarketSummary(CallContext().get(), request, &summary),
                grpc::StatusCode::INVALID_ARGUMENT, "top_count");
   request.set_top_count(0);
   request.set_quote("XXX");
-  ExpectStatus(stub_->GetMarketSummary(Context().get(), request, &summary),
+  ExpectStatus(stub_->GetMarketSummary(CallContext().get(), request, &summary),
                grpc::StatusCode::INVALID_ARGUMENT, "quote");
 }
 
 // --- Streaming ---------------------------------------------------------------
 
 TEST_F(PricingHandlerTest, StreamRejectsBadInputBeforeTheFirstMessage) {
-  Ticker("BTCUSDT", "100", "100");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
   struct Case {
     std::vector<std::string> symbols;
     std::string quote;
@@ -441,7 +420,7 @@ TEST_F(PricingHandlerTest, StreamRejectsBadInputBeforeTheFirstMessage) {
     v1::StreamPricesRequest request;
     for (const auto& s : c.symbols) request.add_symbols(s);
     request.set_quote(c.quote);
-    auto context = Context();
+    auto context = CallContext();
     auto reader = stub_->StreamPrices(context.get(), request);
     v1::StreamPricesResponse message;
     EXPECT_FALSE(reader->Read(&message));
@@ -450,11 +429,11 @@ TEST_F(PricingHandlerTest, StreamRejectsBadInputBeforeTheFirstMessage) {
 }
 
 TEST_F(PricingHandlerTest, StreamFiltersBySymbolAndSendsCurrentPriceFirst) {
-  Ticker("BTCUSDT", "100", "100");
-  Ticker("ETHUSDT", "10", "10");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
+  FeedTicker(*market_, "ETHUSDT", "10", "10");
   v1::StreamPricesRequest request;
   request.add_symbols("ETH");
-  auto context = Context();
+  auto context = CallContext();
   auto reader = stub_->StreamPrices(context.get(), request);
   v1::StreamPricesResponse message;
   ASSERT_TRUE(reader->Read(&message));
@@ -462,8 +441,8 @@ TEST_F(PricingHandlerTest, StreamFiltersBySymbolAndSendsCurrentPriceFirst) {
   EXPECT_EQ(message.price().symbol(), "ETH");
   EXPECT_EQ(message.price().last_price(), "10");
 
-  Trade("BTCUSDT", "101");  // not subscribed
-  Trade("ETHUSDT", "11");
+  FeedTrade(*market_, "BTCUSDT", "101");  // not subscribed
+  FeedTrade(*market_, "ETHUSDT", "11");
   ASSERT_TRUE(reader->Read(&message));
   // Heartbeats may interleave; skip them.
   while (message.has_heartbeat()) ASSERT_TRUE(reader->Read(&message));
@@ -481,7 +460,7 @@ TEST_F(PricingHandlerTest, GetPricesRejectsUndecodableRequest) {
   grpc::Slice slice(garbage);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
-  auto context = Context();
+  auto context = CallContext();
   std::mutex mu;
   std::condition_variable done_cv;
   bool done = false;

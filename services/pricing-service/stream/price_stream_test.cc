@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "cryptotracker/pricing/v1/pricing_service.grpc.pb.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/testing/test_server.h"
+#include "services/pricing-service/handler/server_testing.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
 #include "services/pricing-service/stream/price_cache.h"
@@ -25,20 +25,15 @@
 namespace cryptotracker::pricing::stream {
 namespace {
 
-using ::testing::HasSubstr;
+using handler::testing::CallContext;
+using handler::testing::ExpectStatus;
+using handler::testing::FeedTicker;
+using handler::testing::FeedTrade;
 
 // Short, so that the test of held statistics does not wait long.
 constexpr std::chrono::milliseconds kStatisticsHold{500};
 // Small, so that the test of the stream limit reaches it.
 constexpr int kMaxStreams = 2;
-
-common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Streams the request's symbols (every asset when none) in its quote, with
 // the ones priced now first, as the handler does after validating.
@@ -111,40 +106,9 @@ class PriceStreamTest : public ::testing::Test {
     stub_ = v1::PricingService::NewStub(server_->NewChannel());
   }
 
-  void TearDown() override {
-    hub_->Stop();
-    stub_.reset();
-    server_.reset();
-    service_.reset();
-    hub_.reset();
-    prices_.reset();
-    market_.reset();
-  }
-
-  static std::unique_ptr<grpc::ClientContext> Context() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
-  }
-
-  void Ticker(const char* pair, const char* last, const char* open) {
-    market_->OnTicker(
-        {pair, D(last), D(open), D(last) > D(open) ? D(last) : D(open),
-         D(last) < D(open) ? D(last) : D(open), D("10"), D("1000"), WallMs()},
-        "binance");
-  }
-
-  void Trade(const char* pair, const std::string& price) {
-    market_->OnTick({pair, D(price.c_str()), D("1"), WallMs(), std::nullopt},
-                    "binance");
-  }
-
-  static void ExpectStatus(const grpc::Status& status, grpc::StatusCode code,
-                           const std::string& fragment) {
-    EXPECT_EQ(status.error_code(), code) << status.error_message();
-    EXPECT_THAT(status.error_message(), HasSubstr(fragment));
-  }
+  // The hub ends its streams first; the members then go in reverse order
+  // of declaration, the server before the hub it calls.
+  void TearDown() override { hub_->Stop(); }
 
   std::unique_ptr<market::MarketState> market_;
   std::unique_ptr<PriceCache> prices_;
@@ -155,10 +119,10 @@ class PriceStreamTest : public ::testing::Test {
 };
 
 TEST_F(PriceStreamTest, HoldsStatisticsForTheNextTrade) {
-  Ticker("BTCUSDT", "100", "100");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
   v1::StreamPricesRequest request;
   request.add_symbols("BTC");
-  auto context = Context();
+  auto context = CallContext();
   auto reader = stub_->StreamPrices(context.get(), request);
   auto next_price = [&reader] {
     v1::StreamPricesResponse message;
@@ -171,15 +135,15 @@ TEST_F(PriceStreamTest, HoldsStatisticsForTheNextTrade) {
 
   // A ticker that leaves the price where it was rides with the next trade:
   // no message of its own.
-  Ticker("BTCUSDT", "100", "90");
-  Trade("BTCUSDT", "101");
+  FeedTicker(*market_, "BTCUSDT", "100", "90");
+  FeedTrade(*market_, "BTCUSDT", "101");
   v1::Price price = next_price();
   EXPECT_EQ(price.last_price(), "101");
   EXPECT_EQ(price.open_24h(), "90");
 
   // Without a trade it goes out when the hold ends.
   const auto held_from = std::chrono::steady_clock::now();
-  Ticker("BTCUSDT", "101", "95");
+  FeedTicker(*market_, "BTCUSDT", "101", "95");
   price = next_price();
   const auto waited = std::chrono::steady_clock::now() - held_from;
   EXPECT_EQ(price.last_price(), "101");
@@ -190,15 +154,15 @@ TEST_F(PriceStreamTest, HoldsStatisticsForTheNextTrade) {
 }
 
 TEST_F(PriceStreamTest, EurRateMoveReachesEurStreamsOnly) {
-  Ticker("BTCUSDT", "100", "100");
-  Ticker("EURUSDT", "1.25", "1.25");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
+  FeedTicker(*market_, "EURUSDT", "1.25", "1.25");
   v1::StreamPricesRequest request;
   request.add_symbols("BTC");
   request.set_quote("EUR");
-  auto eur_context = Context();
+  auto eur_context = CallContext();
   auto eur = stub_->StreamPrices(eur_context.get(), request);
   request.set_quote("USD");
-  auto usd_context = Context();
+  auto usd_context = CallContext();
   auto usd = stub_->StreamPrices(usd_context.get(), request);
   v1::StreamPricesResponse message;
   ASSERT_TRUE(eur->Read(&message));
@@ -207,7 +171,7 @@ TEST_F(PriceStreamTest, EurRateMoveReachesEurStreamsOnly) {
   EXPECT_EQ(message.price().last_price(), "100");
 
   // Only the EUR rate moves: BTC's own pair is unchanged.
-  Trade("EURUSDT", "1.6");
+  FeedTrade(*market_, "EURUSDT", "1.6");
   ASSERT_TRUE(eur->Read(&message));
   while (message.has_heartbeat()) ASSERT_TRUE(eur->Read(&message));
   EXPECT_EQ(message.price().symbol(), "BTC");
@@ -215,7 +179,7 @@ TEST_F(PriceStreamTest, EurRateMoveReachesEurStreamsOnly) {
   EXPECT_EQ(message.price().last_price(), "62.5");
 
   // The USD stream got nothing but heartbeats meanwhile.
-  Trade("BTCUSDT", "120");
+  FeedTrade(*market_, "BTCUSDT", "120");
   ASSERT_TRUE(usd->Read(&message));
   while (message.has_heartbeat()) ASSERT_TRUE(usd->Read(&message));
   EXPECT_EQ(message.price().last_price(), "120");
@@ -226,9 +190,9 @@ TEST_F(PriceStreamTest, EurRateMoveReachesEurStreamsOnly) {
 }
 
 TEST_F(PriceStreamTest, IdleStreamGetsHeartbeats) {
-  Ticker("BTCUSDT", "100", "100");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
   v1::StreamPricesRequest request;
-  auto context = Context();
+  auto context = CallContext();
   auto reader = stub_->StreamPrices(context.get(), request);
   v1::StreamPricesResponse message;
   ASSERT_TRUE(reader->Read(&message));
@@ -247,7 +211,7 @@ TEST_F(PriceStreamTest, IdleStreamGetsHeartbeats) {
 }
 
 TEST_F(PriceStreamTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
-  Ticker("BTCUSDT", "1", "1");
+  FeedTicker(*market_, "BTCUSDT", "1", "1");
   v1::StreamPricesRequest request;
   request.add_symbols("BTC");
   // The slow client's channel takes in little before its writes stall: no
@@ -258,9 +222,9 @@ TEST_F(PriceStreamTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
   narrow.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
   auto slow_stub = v1::PricingService::NewStub(grpc::CreateCustomChannel(
       server_->address(), grpc::InsecureChannelCredentials(), narrow));
-  auto slow_context = Context();
+  auto slow_context = CallContext();
   auto slow = slow_stub->StreamPrices(slow_context.get(), request);
-  auto fast_context = Context();
+  auto fast_context = CallContext();
   auto fast = stub_->StreamPrices(fast_context.get(), request);
   v1::StreamPricesResponse message;
   ASSERT_TRUE(slow->Read(&message));
@@ -286,7 +250,7 @@ TEST_F(PriceStreamTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
   constexpr int kPacedUpdates = 2'000;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 2; i <= kUpdates + 1; ++i) {
-    Trade("BTCUSDT", std::to_string(i));
+    FeedTrade(*market_, "BTCUSDT", std::to_string(i));
     if (i <= kPacedUpdates) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
@@ -316,7 +280,7 @@ TEST_F(PriceStreamTest, SlowReaderIsConflatedAndDoesNotSlowOthers) {
 }
 
 TEST_F(PriceStreamTest, LimitRefusesUntilAStreamEnds) {
-  Ticker("BTCUSDT", "100", "100");
+  FeedTicker(*market_, "BTCUSDT", "100", "100");
   v1::StreamPricesRequest request;
   request.add_symbols("BTC");
   // Whether a stream was accepted: an accepted one sends the current price
@@ -328,7 +292,7 @@ TEST_F(PriceStreamTest, LimitRefusesUntilAStreamEnds) {
   };
   auto open = [&] {
     Opened opened;
-    opened.context = Context();
+    opened.context = CallContext();
     opened.reader = stub_->StreamPrices(opened.context.get(), request);
     v1::StreamPricesResponse message;
     opened.accepted = opened.reader->Read(&message);
