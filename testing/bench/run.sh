@@ -214,7 +214,7 @@ SQL
     tee -a "${RESULTS}"
   # The service's own counters (its last status line): nothing rejected,
   # no failed flush, nothing left buffered.
-  grep '"market feed status"' "${CT_LOG_DIR}/pricing-service.log" | tail -1 |
+  grep '"ingest status"' "${CT_LOG_DIR}/pricing-service.log" | tail -1 |
     python3 -c 'import json,sys
 s = json.loads(sys.stdin.read())
 print("service counters: " + ", ".join(f"{k} {s[k]}" for k in (

@@ -55,7 +55,7 @@ bool ShouldLog(int64_t count) {
 class BinanceStreamClient::Impl {
  public:
   Impl(BinanceStreamOptions options, Endpoint endpoint,
-       MarketFeedListener& listener)
+       StreamListener& listener)
       : options_(std::move(options)),
         endpoint_(std::move(endpoint)),
         listener_(listener),
@@ -149,11 +149,11 @@ class BinanceStreamClient::Impl {
       call();
     } catch (const std::exception& e) {
       Count([](StreamStats& s) { ++s.listener_errors; });
-      common::LogError("market feed listener threw",
+      common::LogError("stream listener threw",
                        {{"source", "binance"}, {"error", e.what()}});
     } catch (...) {
       Count([](StreamStats& s) { ++s.listener_errors; });
-      common::LogError("market feed listener threw", {{"source", "binance"}});
+      common::LogError("stream listener threw", {{"source", "binance"}});
     }
   }
 
@@ -485,7 +485,7 @@ class BinanceStreamClient::Impl {
 
   BinanceStreamOptions options_;
   const Endpoint endpoint_;
-  MarketFeedListener& listener_;
+  StreamListener& listener_;
   std::string target_;
 
   net::io_context ioc_;
@@ -515,7 +515,7 @@ class BinanceStreamClient::Impl {
 
 absl::StatusOr<std::unique_ptr<BinanceStreamClient>>
 BinanceStreamClient::Create(BinanceStreamOptions options,
-                            MarketFeedListener& listener) {
+                            StreamListener& listener) {
   absl::StatusOr<Endpoint> endpoint =
       ParseEndpoint(options.base_url, EndpointKind::kWebSocket);
   if (!endpoint.ok()) return endpoint.status();

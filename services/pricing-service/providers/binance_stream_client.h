@@ -1,5 +1,5 @@
 // Binance combined WebSocket streams (trades, 1m klines, mini tickers) for a
-// configured set of symbols, fed to a MarketFeedListener.
+// configured set of symbols, fed to a StreamListener.
 //
 // Behaviour (the same against the exchange and the simulator):
 //  - connects to <base>/stream?streams=btcusdt@trade/btcusdt@kline_1m/...,
@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/pricing-service/providers/feed.h"
+#include "services/pricing-service/providers/stream_listener.h"
 
 namespace cryptotracker::pricing::providers {
 
@@ -79,7 +79,7 @@ class BinanceStreamClient {
   // INVALID_ARGUMENT for a bad URL, no or malformed symbols, or no stream
   // kind selected.
   static absl::StatusOr<std::unique_ptr<BinanceStreamClient>> Create(
-      BinanceStreamOptions options, MarketFeedListener& listener);
+      BinanceStreamOptions options, StreamListener& listener);
   ~BinanceStreamClient();  // Stop()s
 
   // Starts the network thread; connecting happens in the background.

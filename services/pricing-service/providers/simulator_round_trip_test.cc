@@ -234,7 +234,7 @@ TEST_F(SimulatorFixture, TickersAndCoinMarketsParse) {
 }
 
 // Records listener calls; every accessor is thread-safe.
-class RecordingListener : public MarketFeedListener {
+class RecordingListener : public StreamListener {
  public:
   struct Gap {
     std::string symbol;

@@ -1,11 +1,12 @@
-#include "services/pricing-service/feed/history_filler.h"
+#include "services/pricing-service/ingest/history_filler.h"
 
 #include <algorithm>
 #include <utility>
 
+#include "services/common/clock.h"
 #include "services/pricing-service/domain/interval.h"
 
-namespace cryptotracker::pricing::feed {
+namespace cryptotracker::pricing::ingest {
 namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
@@ -94,4 +95,14 @@ int64_t HistoryFiller::FetchAndStore(const std::string& pair, int64_t from_ms,
   return static_cast<int64_t>(batch.size());
 }
 
-}  // namespace cryptotracker::pricing::feed
+HistoryFiller RepositoryHistoryFiller(market::HistorySource& source,
+                                      storage::PricingRepository& repository) {
+  return HistoryFiller(
+      source, repository,
+      [&repository](const std::string& pair, int64_t from_ms, int64_t to_ms) {
+        return repository.StoredOpenTimes(pair, Interval::k1m, from_ms, to_ms);
+      },
+      common::WallClockMs);
+}
+
+}  // namespace cryptotracker::pricing::ingest

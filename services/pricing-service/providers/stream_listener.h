@@ -1,7 +1,7 @@
 // The seam between the exchange network clients (this package) and the rest
 // of pricing-service (state, candles, storage).
 //
-// A BinanceStreamClient calls a MarketFeedListener from its own network
+// A BinanceStreamClient calls a StreamListener from its own network
 // thread, one call at a time and in arrival order, with events that already
 // passed parsing and validation (positive prices, sane times) and the
 // client's duplicate and ordering checks. Implementations must return quickly
@@ -9,8 +9,8 @@
 // a slow listener delays the socket reads, and a listener that blocks for
 // long makes the exchange drop the connection. Exceptions thrown by a
 // listener are caught, logged and counted; they never stop the feed.
-#ifndef CRYPTOTRACKER_PRICING_PROVIDERS_FEED_H_
-#define CRYPTOTRACKER_PRICING_PROVIDERS_FEED_H_
+#ifndef CRYPTOTRACKER_PRICING_PROVIDERS_STREAM_LISTENER_H_
+#define CRYPTOTRACKER_PRICING_PROVIDERS_STREAM_LISTENER_H_
 
 #include <cstdint>
 #include <string>
@@ -25,9 +25,9 @@ namespace cryptotracker::pricing::providers {
 // volume, event time.
 using Ticker = parsers::MiniTickerEvent;
 
-class MarketFeedListener {
+class StreamListener {
  public:
-  virtual ~MarketFeedListener() = default;
+  virtual ~StreamListener() = default;
 
   // One exchange trade ("@trade"), with the exchange's trade id. Trade ids
   // of a symbol strictly increase across calls, reconnects included.
@@ -56,4 +56,4 @@ class MarketFeedListener {
 
 }  // namespace cryptotracker::pricing::providers
 
-#endif  // CRYPTOTRACKER_PRICING_PROVIDERS_FEED_H_
+#endif  // CRYPTOTRACKER_PRICING_PROVIDERS_STREAM_LISTENER_H_

@@ -6,8 +6,8 @@
 // idempotent upsert, so running it twice, or beside a running service that
 // records the same minutes from trades, never double-counts: exchange
 // candles replace trade-built ones and never the other way round.
-#ifndef CRYPTOTRACKER_PRICING_FEED_HISTORY_FILLER_H_
-#define CRYPTOTRACKER_PRICING_FEED_HISTORY_FILLER_H_
+#ifndef CRYPTOTRACKER_PRICING_INGEST_HISTORY_FILLER_H_
+#define CRYPTOTRACKER_PRICING_INGEST_HISTORY_FILLER_H_
 
 #include <cstdint>
 #include <functional>
@@ -16,8 +16,9 @@
 
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/history_source.h"
+#include "services/pricing-service/storage/pricing_repository.h"
 
-namespace cryptotracker::pricing::feed {
+namespace cryptotracker::pricing::ingest {
 
 // A half-open range of minute open times [from_ms, to_ms), both aligned to
 // the minute.
@@ -75,6 +76,11 @@ class HistoryFiller {
   std::function<int64_t()> clock_;
 };
 
-}  // namespace cryptotracker::pricing::feed
+// A filler from `source` into the repository's one-minute candles, on the
+// wall clock (the `backfill` job, the live ingest). Neither is owned.
+HistoryFiller RepositoryHistoryFiller(market::HistorySource& source,
+                                      storage::PricingRepository& repository);
 
-#endif  // CRYPTOTRACKER_PRICING_FEED_HISTORY_FILLER_H_
+}  // namespace cryptotracker::pricing::ingest
+
+#endif  // CRYPTOTRACKER_PRICING_INGEST_HISTORY_FILLER_H_
