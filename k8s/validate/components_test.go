@@ -8,13 +8,27 @@ import (
 	"testing"
 )
 
-// What every C++ service's directory builds on (k8s/README.md,
-// "Components"): a service folder holds only what is its own.
+// What every C++ service's directory builds on, in this order (k8s/README.md,
+// "Components"): a service folder holds only what is its own. Other
+// components may stand between and after them.
 var everyServiceComponents = []string{
 	"components/grpc-service",
+	"components/replicated-deployment",
 	"components/grpc-sidecar",
 	"components/postgres",
-	"components/service-policies",
+	"components/service-network-policy",
+	"components/restricted-containers",
+}
+
+// isSubsequence reports whether want appears in got in the same order.
+func isSubsequence(want, got []string) bool {
+	next := 0
+	for _, item := range got {
+		if next < len(want) && item == want[next] {
+			next++
+		}
+	}
+	return next == len(want)
 }
 
 var serviceDirs = []string{"user-service", "pricing-service", "portfolio-service", "alert-service"}
@@ -51,15 +65,17 @@ func TestServicesUseTheComponents(t *testing.T) {
 	}
 	use := componentUse(t, source)
 	for _, dir := range serviceDirs {
-		for _, component := range everyServiceComponents {
-			if !slices.Contains(use[dir], component) {
-				t.Errorf("%s does not use %s (got %v)", dir, component, use[dir])
-			}
+		if !isSubsequence(everyServiceComponents, use[dir]) {
+			t.Errorf("%s must use %v in this order, got %v", dir, everyServiceComponents, use[dir])
 		}
 		overlay := "overlays/prod/" + dir
 		if !slices.Contains(use[overlay], "components/production-service") {
 			t.Errorf("%s does not use components/production-service (got %v)", overlay, use[overlay])
 		}
+	}
+	frontend := []string{"components/replicated-deployment", "components/restricted-containers"}
+	if !isSubsequence(frontend, use["frontend"]) {
+		t.Errorf("frontend must use %v in this order, got %v", frontend, use["frontend"])
 	}
 	components, err := FindComponents(source)
 	if err != nil {
