@@ -8,7 +8,8 @@
 #   - exit status 0: passed;
 #   - exit status CT_STAGE_SKIP_STATUS (77, the "skipped" status of the
 #     Automake test harness): it could not run here; the reason is what it
-#     wrote to the file named by CT_STAGE_SKIP_FILE (ct_stage_skip does both);
+#     wrote to the file named by CT_STAGE_SKIP_FILE (ct_stage_skip does both).
+#     A 77 without a reason is a failure like any other status;
 #   - status 0 but reasons in CT_STAGE_SKIP_FILE (ct_stage_note_skip): it ran
 #     only in part, which is reported and treated as a skip too;
 #   - anything else: FAILED with that status.
@@ -90,8 +91,8 @@ ct_stage_run() {
   elapsed="$((SECONDS - started))s"
   reasons="$(paste -sd ';' "${skip_file}" | sed 's/;/; /g')"
   rm -f "${skip_file}"
-  if ((status == CT_STAGE_SKIP_STATUS)); then
-    ct_stage_record "${name}" skipped "${reasons:-exit status 77 but no reason given}" "${elapsed}"
+  if ((status == CT_STAGE_SKIP_STATUS)) && [[ -n "${reasons}" ]]; then
+    ct_stage_record "${name}" skipped "${reasons}" "${elapsed}"
   elif ((status != 0)); then
     ct_stage_record "${name}" failed "status ${status}" "${elapsed}"
   elif [[ -n "${reasons}" ]]; then
