@@ -1,0 +1,176 @@
+// Integration test: the candle read model against a real PostgreSQL
+// database (TEST_DATABASE_URL). How the merged candles look on the wire is
+// the handler's test; this one is about where they come from.
+#include "services/pricing-service/candles/candle_reader.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "services/common/clock.h"
+#include "services/common/db.h"
+#include "services/common/migrations.h"
+#include "services/common/testing/pg_test_db.h"
+#include "services/pricing-service/migrations.h"
+
+namespace cryptotracker::pricing::candles {
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kHourMs = 3'600'000;
+
+Candle StoredCandle(Interval interval, int64_t open_time_ms, int close) {
+  Candle candle;
+  candle.symbol = "BTCUSDT";
+  candle.interval = interval;
+  candle.open_time_ms = open_time_ms;
+  candle.open = candle.high = candle.low = candle.close =
+      common::Decimal::FromInteger(close);
+  candle.volume = common::Decimal::FromInteger(1);
+  candle.quote_volume = common::Decimal::FromInteger(close);
+  candle.trade_count = 1;
+  candle.closed = true;
+  return candle;
+}
+
+// Snapshot bytes are not looked at here.
+void EncodeNothing(const Candle&, std::string*) {}
+
+class CandleReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<common::testing::PgTestDb>("pricing_candles");
+    pool_ =
+        std::make_unique<common::ConnectionPool>(db_->connection_string(), 2);
+    common::ApplyMigrations(*pool_, "pricing-service",
+                            migrations::Migrations());
+    repository_ = std::make_unique<storage::PricingRepository>(*pool_);
+    now_ms_ = common::WallClockMs();
+    this_hour_ = AlignToInterval(now_ms_, Interval::k1h);
+  }
+
+  void Store(const std::vector<Candle>& candles) {
+    std::vector<market::SourcedCandle> batch;
+    for (const Candle& candle : candles) {
+      batch.push_back({candle, "binance:klines"});
+    }
+    repository_->UpsertCandles(batch);
+  }
+
+  // Closes of the newest `limit` hourly candles.
+  static std::vector<std::string> HourlyCloses(CandleReader& reader,
+                                               int64_t now_ms, int limit) {
+    std::vector<std::string> closes;
+    for (const Candle& candle :
+         reader
+             .LoadCandles("BTCUSDT", Interval::k1h, std::nullopt, now_ms, limit,
+                          now_ms)
+             .ToVector()) {
+      closes.push_back(candle.close.ToString());
+    }
+    return closes;
+  }
+
+  std::unique_ptr<common::testing::PgTestDb> db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  std::unique_ptr<storage::PricingRepository> repository_;
+  int64_t now_ms_ = 0;
+  int64_t this_hour_ = 0;
+};
+
+TEST_F(CandleReaderTest, AStoredCandleRewrittenShowsUpWhenTheCacheExpires) {
+  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
+  CandleReader cached(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  CandleReader uncached(*repository_, nullptr, std::chrono::milliseconds(0),
+                        EncodeNothing);
+  EXPECT_EQ(HourlyCloses(cached, now_ms_, 10), std::vector<std::string>{"100"});
+
+  // The rollup job recomputes the bucket.
+  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 101)});
+  EXPECT_EQ(HourlyCloses(cached, now_ms_ + 1'000, 10),
+            std::vector<std::string>{"100"});  // within the cache's TTL
+  EXPECT_EQ(HourlyCloses(uncached, now_ms_ + 1'000, 10),
+            std::vector<std::string>{"101"});
+  EXPECT_EQ(HourlyCloses(cached, now_ms_ + 61'000, 10),
+            std::vector<std::string>{"101"});
+}
+
+TEST_F(CandleReaderTest, BucketsAfterACachedSnapshotComeFromMinutes) {
+  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
+  CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  EXPECT_EQ(HourlyCloses(reader, now_ms_, 10), std::vector<std::string>{"100"});
+
+  // Minutes of a later hour arrive after the snapshot was taken, and are not
+  // rolled up yet: the hour is computed from them all the same.
+  const int64_t later = this_hour_ - 2 * kHourMs;
+  Store({StoredCandle(Interval::k1m, later, 110),
+         StoredCandle(Interval::k1m, later + kMinuteMs, 111)});
+  EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 10),
+            (std::vector<std::string>{"100", "111"}));
+  EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 1),
+            std::vector<std::string>{"111"});
+}
+
+TEST_F(CandleReaderTest, FromAStartTimeTheFirstCandlesAreRead) {
+  Store({StoredCandle(Interval::k1h, this_hour_ - 5 * kHourMs, 100),
+         StoredCandle(Interval::k1h, this_hour_ - 4 * kHourMs, 101),
+         StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 102)});
+  CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  const std::vector<Candle> candles =
+      reader
+          .LoadCandles("BTCUSDT", Interval::k1h, this_hour_ - 4 * kHourMs,
+                       now_ms_, 1, now_ms_)
+          .ToVector();
+  ASSERT_EQ(candles.size(), 1u);
+  EXPECT_EQ(candles[0].close.ToString(), "101");
+}
+
+TEST_F(CandleReaderTest, UnpersistedMinutesReplaceStoredOnes) {
+  const int64_t minute = AlignToInterval(now_ms_, Interval::k1m);
+  Store({StoredCandle(Interval::k1m, minute - 2 * kMinuteMs, 100),
+         StoredCandle(Interval::k1m, minute - kMinuteMs, 101)});
+  market::CandleRecorder recorder(*repository_, {"BTCUSDT"});
+  // The recorder's open minute; no flush has written it.
+  recorder.OnTick({"BTCUSDT", common::Decimal::FromInteger(105),
+                   common::Decimal::FromInteger(1), now_ms_, std::nullopt},
+                  "binance");
+  CandleReader live(*repository_, &recorder, std::chrono::minutes(1),
+                    EncodeNothing);
+  CandleReader stored_only(*repository_, nullptr, std::chrono::minutes(1),
+                           EncodeNothing);
+  const std::vector<Candle> with_live =
+      live.LoadCandles("BTCUSDT", Interval::k1m, std::nullopt, now_ms_ + 1, 10,
+                       now_ms_ + 1)
+          .ToVector();
+  ASSERT_EQ(with_live.size(), 3u);
+  EXPECT_EQ(with_live[2].close.ToString(), "105");
+  EXPECT_FALSE(with_live[2].closed);
+  EXPECT_EQ(stored_only
+                .LoadCandles("BTCUSDT", Interval::k1m, std::nullopt,
+                             now_ms_ + 1, 10, now_ms_ + 1)
+                .size(),
+            2u);
+}
+
+TEST_F(CandleReaderTest, PriceAtFallsBackFromMinutesToHours) {
+  CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  const int64_t day_ago = this_hour_ - 24 * kHourMs;
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago), std::nullopt);
+  // Only an hourly candle that ended by then.
+  Store({StoredCandle(Interval::k1h, day_ago - 2 * kHourMs, 90)});
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago),
+            common::Decimal::FromInteger(90));
+  // A minute within the two hours before wins.
+  Store({StoredCandle(Interval::k1m, day_ago - 30 * kMinuteMs, 95)});
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago),
+            common::Decimal::FromInteger(95));
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::candles
