@@ -75,7 +75,7 @@ class ServiceTokenPlugin final : public grpc::MetadataCredentialsPlugin {
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path.string());
+  if (!in) return absl::InvalidArgumentError("cannot read " + path.string());
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
@@ -116,19 +116,6 @@ absl::StatusOr<std::shared_ptr<ServiceTokenSource>> ServiceTokenSource::Create(
   return std::shared_ptr<ServiceTokenSource>(
       new ServiceTokenSource(*std::move(signer), std::move(caller),
                              std::move(callee), std::move(clock)));
-}
-
-std::shared_ptr<ServiceTokenSource> ServiceTokenSource::FromEnv(
-    EnvReader& env, std::string caller, std::string callee) {
-  static constexpr char kVariable[] = "SERVICE_AUTH_PRIVATE_KEY_FILE";
-  const std::string pem = env.FileContents(kVariable);
-  if (pem.empty()) return nullptr;  // FileContents recorded why
-  auto source = Create(pem, std::move(caller), std::move(callee));
-  if (!source.ok()) {
-    env.AddProblem(kVariable, std::string(source.status().message()));
-    return nullptr;
-  }
-  return *std::move(source);
 }
 
 std::string ServiceTokenSource::Token() {
@@ -210,39 +197,30 @@ absl::StatusOr<ServiceAuthenticator> ServiceAuthenticator::Create(
                               std::move(policy));
 }
 
-std::shared_ptr<const ServiceAuthenticator> ServiceAuthenticator::FromEnv(
-    EnvReader& env, std::string self, ServiceAccessPolicy policy) {
-  static constexpr char kVariable[] = "SERVICE_AUTH_TRUSTED_KEYS_DIR";
-  const std::string dir = env.RequiredString(kVariable);
-  if (dir.empty()) return nullptr;
+absl::StatusOr<ServiceAuthenticator> ServiceAuthenticator::FromDirectory(
+    std::string self, const std::string& directory,
+    ServiceAccessPolicy policy) {
   std::map<std::string, std::string> trusted_keys;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(directory, error)) {
     const std::filesystem::path& path = entry.path();
-    // Kubernetes mounts a ConfigMap as symbolic links plus a "..data"
-    // directory: regular files through links count, hidden entries do not.
+    // Kubernetes mounts a ConfigMap as symbolic links into a hidden
+    // "..data" directory: files reached through links count, hidden
+    // entries do not.
     if (path.extension() != ".pem" || path.filename().string().front() == '.' ||
         !std::filesystem::is_regular_file(path)) {
       continue;
     }
-    auto pems = ReadFile(path);
-    if (!pems.ok()) {
-      env.AddProblem(kVariable, std::string(pems.status().message()));
-      return nullptr;
-    }
+    absl::StatusOr<std::string> pems = ReadFile(path);
+    if (!pems.ok()) return pems.status();
     trusted_keys[path.stem().string()] = *std::move(pems);
   }
   if (error) {
-    env.AddProblem(kVariable, "cannot list the directory: " + error.message());
-    return nullptr;
+    return absl::InvalidArgumentError("cannot list trusted service keys in " +
+                                      directory + ": " + error.message());
   }
-  auto authenticator = Create(std::move(self), trusted_keys, std::move(policy));
-  if (!authenticator.ok()) {
-    env.AddProblem(kVariable, std::string(authenticator.status().message()));
-    return nullptr;
-  }
-  return std::make_shared<const ServiceAuthenticator>(
-      *std::move(authenticator));
+  return Create(std::move(self), trusted_keys, std::move(policy));
 }
 
 absl::StatusOr<ServiceIdentity> ServiceAuthenticator::Authorize(

@@ -24,13 +24,28 @@
 //     hold; its iss is "service:<caller>", not JWT_ISSUER; its aud is
 //     "service:<callee>", not JWT_AUDIENCE.
 //
-// Configuration (environment; see ServiceTokenSource::FromEnv and
-// ServiceAuthenticator::FromEnv):
+// Configuration (environment). The service's main.cpp reads the variables
+// itself, with literal names, so that k8s/validate sees which container
+// needs which (it follows EnvReader calls in a service's own sources):
 //   SERVICE_AUTH_PRIVATE_KEY_FILE  caller: PEM EC P-256 private key of this
 //                                  service (jwt_keygen writes one)
 //   SERVICE_AUTH_TRUSTED_KEYS_DIR  callee: a directory of <caller>.pem files,
 //                                  each one or more PEM public keys of that
 //                                  calling service (e.g. alert.pem)
+//
+//   // alert-service, calling the portfolio-service:
+//   auto tokens = ServiceTokenSource::Create(
+//       env.FileContents("SERVICE_AUTH_PRIVATE_KEY_FILE"), "alert",
+//       "portfolio");
+//   ctx.set_credentials((*tokens)->CallCredentials());
+//   // portfolio-service, in its PortfolioInternalService handlers:
+//   auto internal_auth = ServiceAuthenticator::FromDirectory(
+//       "portfolio", env.RequiredString("SERVICE_AUTH_TRUSTED_KEYS_DIR"),
+//       {{"alert",
+//       {"cryptotracker.portfolio.v1.PortfolioInternalService/*"}}});
+//   absl::StatusOr<ServiceIdentity> caller = internal_auth->Authorize(
+//       *ctx, "cryptotracker.portfolio.v1.PortfolioInternalService/"
+//             "GetPortfolioValues");
 #ifndef CRYPTOTRACKER_SERVICES_COMMON_SERVICE_AUTH_H_
 #define CRYPTOTRACKER_SERVICES_COMMON_SERVICE_AUTH_H_
 
@@ -47,7 +62,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "services/common/config.h"
 #include "services/common/jwt.h"
 
 namespace cryptotracker::common {
@@ -82,12 +96,6 @@ class ServiceTokenSource
   static absl::StatusOr<std::shared_ptr<ServiceTokenSource>> Create(
       std::string_view private_key_pem, std::string caller, std::string callee,
       Clock clock = std::chrono::system_clock::now);
-
-  // Reads SERVICE_AUTH_PRIVATE_KEY_FILE. On a problem it is recorded in
-  // `env` (Finish() reports it) and nullptr is returned.
-  static std::shared_ptr<ServiceTokenSource> FromEnv(EnvReader& env,
-                                                     std::string caller,
-                                                     std::string callee);
 
   // A token valid for at least kRefreshMargin from now.
   std::string Token();
@@ -159,11 +167,12 @@ class ServiceAuthenticator {
       std::string self, const std::map<std::string, std::string>& trusted_keys,
       ServiceAccessPolicy policy);
 
-  // Reads every <caller>.pem of the directory in SERVICE_AUTH_TRUSTED_KEYS_DIR
-  // (other files are ignored). A problem is recorded in `env` and nullptr
-  // returned.
-  static std::shared_ptr<const ServiceAuthenticator> FromEnv(
-      EnvReader& env, std::string self, ServiceAccessPolicy policy);
+  // Create with the keys of every <caller>.pem file in `directory` (other
+  // names, and hidden files such as a ConfigMap mount's "..data", are
+  // ignored). INVALID_ARGUMENT naming the file or the problem.
+  static absl::StatusOr<ServiceAuthenticator> FromDirectory(
+      std::string self, const std::string& directory,
+      ServiceAccessPolicy policy);
 
   // Checks the call's "authorization: Bearer <service token>" and that the
   // policy lets that caller call `method`. UNAUTHENTICATED ("service

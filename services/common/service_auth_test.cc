@@ -325,59 +325,38 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-EnvReader::Lookup Env(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-TEST_F(ServiceAuthTest, FromEnvReadsKeyFileAndTrustedKeysDirectory) {
+TEST_F(ServiceAuthTest, FromDirectoryReadsOneFilePerCaller) {
   TempDir dir;
   dir.Write("alert.pem", PublicPemOf(alert_key_));
   dir.Write("README", "not a key");
   dir.Write(".hidden.pem", "ignored");
   dir.Write("alert-private.key", alert_key_);
-  EnvReader env(Env(
-      {{"SERVICE_AUTH_TRUSTED_KEYS_DIR", dir.path()},
-       {"SERVICE_AUTH_PRIVATE_KEY_FILE", dir.path() + "/alert-private.key"}}));
-  auto authenticator = ServiceAuthenticator::FromEnv(
-      env, "portfolio", {{"alert", {kValuesMethod}}});
-  auto source = ServiceTokenSource::FromEnv(env, "alert", "portfolio");
-  ASSERT_TRUE(env.problems().empty()) << env.problems().front();
-  ASSERT_NE(authenticator, nullptr);
-  ASSERT_NE(source, nullptr);
-  EXPECT_TRUE(authenticator
-                  ->AuthorizeToken(source->Token(), kValuesMethod, Clock::now())
-                  .ok());
+  auto authenticator = ServiceAuthenticator::FromDirectory(
+      "portfolio", dir.path(), {{"alert", {kValuesMethod}}});
+  ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+  EXPECT_TRUE(
+      authenticator->AuthorizeToken(AlertSource()->Token(), kValuesMethod, now_)
+          .ok());
 }
 
-TEST_F(ServiceAuthTest, FromEnvReportsProblemsWithoutValues) {
-  EnvReader missing(Env({}));
-  EXPECT_EQ(ServiceAuthenticator::FromEnv(missing, "portfolio", {}), nullptr);
-  EXPECT_EQ(ServiceTokenSource::FromEnv(missing, "alert", "portfolio"),
-            nullptr);
-  ASSERT_EQ(missing.problems().size(), 2u);
-  EXPECT_THAT(missing.problems()[0],
-              HasSubstr("SERVICE_AUTH_TRUSTED_KEYS_DIR"));
-  EXPECT_THAT(missing.problems()[1],
-              HasSubstr("SERVICE_AUTH_PRIVATE_KEY_FILE"));
-
+TEST_F(ServiceAuthTest, FromDirectoryRefusesBadKeysAndMissingDirectories) {
   TempDir dir;
   dir.Write("alert.pem", "garbage");
-  dir.Write("key.pem", "garbage");
-  EnvReader bad(Env({{"SERVICE_AUTH_TRUSTED_KEYS_DIR", dir.path()},
-                     {"SERVICE_AUTH_PRIVATE_KEY_FILE", dir.path() + "/key.pem"},
-                     {"UNUSED", "x"}}));
-  EXPECT_EQ(ServiceAuthenticator::FromEnv(bad, "portfolio", {}), nullptr);
-  EXPECT_EQ(ServiceTokenSource::FromEnv(bad, "alert", "portfolio"), nullptr);
-  EXPECT_EQ(bad.problems().size(), 2u);
-
-  EnvReader not_a_dir(
-      Env({{"SERVICE_AUTH_TRUSTED_KEYS_DIR", "/nonexistent/x"}}));
-  EXPECT_EQ(ServiceAuthenticator::FromEnv(not_a_dir, "portfolio", {}), nullptr);
-  EXPECT_EQ(not_a_dir.problems().size(), 1u);
+  auto garbage =
+      ServiceAuthenticator::FromDirectory("portfolio", dir.path(), {});
+  EXPECT_EQ(garbage.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(garbage.status().message(), HasSubstr("alert"));
+  auto missing =
+      ServiceAuthenticator::FromDirectory("portfolio", "/nonexistent/keys", {});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/keys"));
+  // An empty directory trusts nobody; a policy naming a caller then fails.
+  TempDir empty;
+  EXPECT_TRUE(
+      ServiceAuthenticator::FromDirectory("portfolio", empty.path(), {}).ok());
+  EXPECT_FALSE(ServiceAuthenticator::FromDirectory("portfolio", empty.path(),
+                                                   {{"alert", {kValuesMethod}}})
+                   .ok());
 }
 
 // Through a real channel: the call credentials put the token on a plaintext
