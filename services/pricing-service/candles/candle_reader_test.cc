@@ -130,7 +130,7 @@ TEST_F(CandleReaderTest, FromAStartTimeTheFirstCandlesAreRead) {
   EXPECT_EQ(candles[0].close.ToString(), "101");
 }
 
-TEST_F(CandleReaderTest, UnpersistedMinutesReplaceStoredOnes) {
+TEST_F(CandleReaderTest, TheRecordersOpenMinuteFollowsTheStoredOnes) {
   const int64_t minute = AlignToInterval(now_ms_, Interval::k1m);
   Store({StoredCandle(Interval::k1m, minute - 2 * kMinuteMs, 100),
          StoredCandle(Interval::k1m, minute - kMinuteMs, 101)});
