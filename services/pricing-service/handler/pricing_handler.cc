@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "services/common/blocking_executor.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
@@ -31,14 +32,6 @@ constexpr int kPriceDigits = 8;
 using market::kPercentDigits;
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
 
 // 100 symbols of up to 20 characters and a quote, encoded.
 constexpr size_t kMaxCachedRequestBytes = 4096;
@@ -124,7 +117,7 @@ grpc::ServerUnaryReactor* PricingHandler::ListAssets(
         if (request->query().size() > kMaxQueryLength) {
           throw ValidationError("query", "must be at most 50 characters");
         }
-        const std::string query = Lower(request->query());
+        const std::string query = absl::AsciiStrToLower(request->query());
         const size_t offset =
             request->page_token().empty()
                 ? 0
@@ -135,8 +128,10 @@ grpc::ServerUnaryReactor* PricingHandler::ListAssets(
           // catalogue).
           if (!market_.FindAsset(asset.symbol).has_value()) continue;
           if (!query.empty() &&
-              Lower(asset.symbol).find(query) == std::string::npos &&
-              Lower(asset.name).find(query) == std::string::npos) {
+              absl::AsciiStrToLower(asset.symbol).find(query) ==
+                  std::string::npos &&
+              absl::AsciiStrToLower(asset.name).find(query) ==
+                  std::string::npos) {
             continue;
           }
           matching.push_back(std::move(asset));
