@@ -95,9 +95,9 @@ func TestServicesUseTheComponents(t *testing.T) {
 	}
 }
 
-// The components' placeholders (PREFIX, SERVICE, port 0) must all be
-// replaced: one left over would be a name or port nothing answers to.
-var leftoverPlaceholder = regexp.MustCompile(`PREFIX|(: |-)SERVICE\b|(?m)^\s*(- )?(port|containerPort): 0$|_PORT: "0"$|localhost:0\b`)
+// The components' placeholders (PREFIX, SERVICE, DEPLOYMENT, port 0) must all
+// be replaced: one left over would be a name or port nothing answers to.
+var leftoverPlaceholder = regexp.MustCompile(`PREFIX|DEPLOYMENT|(: |-)SERVICE\b|(?m)^\s*(- )?(port|containerPort): 0$|_PORT: "0"$|localhost:0\b`)
 
 func TestNoPlaceholderSurvives(t *testing.T) {
 	renderAll(t)
@@ -121,7 +121,7 @@ func TestNoPlaceholderSurvives(t *testing.T) {
 // The check itself must catch what a missed replacement leaves behind.
 func TestPlaceholderPattern(t *testing.T) {
 	for _, line := range []string{"  name: PREFIX-config", "    app.kubernetes.io/name: SERVICE",
-		"  name: SERVICE-jobs", "      port: 0", "  - containerPort: 0", `  HTTP_PORT: "0"`, "  GRPC_BACKEND: localhost:0"} {
+		"  name: SERVICE-jobs", "  name: DEPLOYMENT", "      port: 0", "  - containerPort: 0", `  HTTP_PORT: "0"`, "  GRPC_BACKEND: localhost:0"} {
 		if !leftoverPlaceholder.MatchString(line) {
 			t.Errorf("not caught: %q", line)
 		}
