@@ -3,7 +3,8 @@
 //
 //   pricing_watch [--address=HOST:PORT] [--quote=USD] [--timeout-ms=5000] \
 //       prices [SYMBOL...]
-//   pricing_watch [...] stream [--seconds=N] [--max-age=S] [SYMBOL...]
+//   pricing_watch [...] stream [--seconds=N] [--max-age=S] [--quiet=1] \
+//       [SYMBOL...]
 //   pricing_watch [...] candles --interval=1m [--limit=N] \
 //       [--start-ms=T] [--end-ms=T] SYMBOL
 //
@@ -15,11 +16,16 @@
 //          "moved"} per update as the price book applies it,
 //          {"type":"connected"} / {"type":"disconnected","error":...} on
 //          changes, then {"type":"book", ...} per entry as the book reads at
-//          the end (with its staleness) and {"type":"summary", ...}.
+//          the end (with its staleness) and {"type":"summary", ...} with
+//          "latency_ms": arrival minus update_time over the updates that
+//          moved a price (new trades), as count, p50, p90, p99 and max.
+//          --quiet=1 prints the summary line only (for benchmarks).
 // candles: {"type":"candle", ...} per candle, oldest first.
 // Decimals are strings exactly as the service sent them; times are RFC 3339
 // with milliseconds plus the same instant as *_ms (Unix milliseconds).
 // Exit status: 0 done, 1 the service answered an error (on stderr), 2 usage.
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -43,7 +49,7 @@ constexpr char kUsage[] =
     "usage: pricing_watch [--address=HOST:PORT] [--quote=USD] "
     "[--timeout-ms=N] COMMAND ...\n"
     "  prices [SYMBOL...]\n"
-    "  stream [--seconds=N] [--max-age=S] [SYMBOL...]\n"
+    "  stream [--seconds=N] [--max-age=S] [--quiet=1] [SYMBOL...]\n"
     "  candles --interval=1m|5m|15m|1h|4h|1d [--limit=N] [--start-ms=T] "
     "[--end-ms=T] SYMBOL\n";
 
@@ -57,6 +63,7 @@ struct Arguments {
   std::vector<std::string> symbols;
   int64_t seconds = 10;
   int64_t max_age_seconds = 60;
+  bool quiet = false;
   std::string interval;
   int64_t limit = 0;
   std::optional<int64_t> start_ms;
@@ -113,6 +120,8 @@ bool ParseArguments(int argc, char** argv, Arguments& args) {
         args.seconds = *number;
       } else if (name == "max-age") {
         args.max_age_seconds = *number;
+      } else if (name == "quiet") {
+        args.quiet = *number != 0;
       } else if (name == "limit") {
         args.limit = *number;
       } else if (name == "start-ms") {
@@ -225,20 +234,47 @@ int RunCandles(const Arguments& args) {
   return 0;
 }
 
+// Nearest-rank percentiles of latencies in milliseconds.
+Json LatencySummary(std::vector<int64_t> latencies) {
+  Json summary = {{"count", latencies.size()}};
+  if (latencies.empty()) return summary;
+  std::sort(latencies.begin(), latencies.end());
+  const auto at = [&](double fraction) {
+    const auto rank = static_cast<std::size_t>(
+        std::ceil(fraction * static_cast<double>(latencies.size())));
+    return latencies[std::max<std::size_t>(rank, 1) - 1];
+  };
+  summary["p50"] = at(0.50);
+  summary["p90"] = at(0.90);
+  summary["p99"] = at(0.99);
+  summary["max"] = latencies.back();
+  return summary;
+}
+
 int RunStream(const Arguments& args) {
   auto book = std::make_shared<client::PriceBook>(client::BookOptions{
       .max_age = std::chrono::seconds(args.max_age_seconds)});
-  book->AddListener([](const client::PriceMove& move) {
+  std::mutex latencies_mutex;
+  std::vector<int64_t> latencies;
+  book->AddListener([&](const client::PriceMove& move) {
+    const auto now = std::chrono::system_clock::now();
+    if (move.moved() && move.previous_last) {
+      std::lock_guard lock(latencies_mutex);
+      latencies.push_back(client::ToUnixMillis(now) -
+                          client::ToUnixMillis(move.price.update_time));
+    }
+    if (args.quiet) return;
     Json line = PriceJson(move.price);
     line["moved"] = move.moved();
-    PutTime(line, "received_at", std::chrono::system_clock::now());
+    PutTime(line, "received_at", now);
     Print(line);
   });
   client::SubscriptionOptions options{
       .symbols = args.symbols,
       .quote = args.quote,
       .on_state_change =
-          [](const client::SubscriptionStatus& status) {
+          [&args](const client::SubscriptionStatus& status) {
+            if (args.quiet) return;
             Json line = {
                 {"type", status.connected ? "connected" : "disconnected"},
                 {"connections", status.connections}};
@@ -262,6 +298,7 @@ int RunStream(const Arguments& args) {
   subscription.Stop();
   const auto now = std::chrono::system_clock::now();
   for (const client::BookEntry& entry : book->Snapshot(now)) {
+    if (args.quiet) break;
     Json line = PriceJson(entry.price);
     line["type"] = "book";
     line["stale"] = entry.stale;
@@ -273,7 +310,8 @@ int RunStream(const Arguments& args) {
          {"connections", status.connections},
          {"prices_received", status.prices_received},
          {"prices_rejected", status.prices_rejected},
-         {"last_error", std::string(status.last_error.message())}});
+         {"last_error", std::string(status.last_error.message())},
+         {"latency_ms", LatencySummary(latencies)}});
   // A stream that never came up is a failure of the command.
   if (status.connections == 0) {
     return Fail(status.last_error.ok()

@@ -3,8 +3,8 @@ stack, by its command-line tool pricing_watch: its StreamPrices subscription
 and its GetPrices must show the same prices as the REST API does.
 
 pricing_watch is found through CT_E2E_PRICING_WATCH, else in Bazel's output
-directory (CT_BAZEL_BIN, which the stack scripts export, else `bazel info
-bazel-bin`); `make build` builds it.
+directory (CT_BAZEL_BIN, which the stack scripts export; else the workspace's
+bazel-bin link; else `bazel info bazel-bin`); `make build` builds it.
 """
 
 import datetime
@@ -32,12 +32,17 @@ def pricing_watch_binary():
     if explicit:
         return explicit
     bazel_bin = os.environ.get("CT_BAZEL_BIN")
-    if not bazel_bin:
-        root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-        found = subprocess.run(["bazel", "info", "bazel-bin"], cwd=root, capture_output=True, text=True,
-                               check=False)
-        bazel_bin = found.stdout.strip()
-    return os.path.join(bazel_bin, WATCH_TARGET_PATH)
+    if bazel_bin:
+        return os.path.join(bazel_bin, WATCH_TARGET_PATH)
+    # Against a `make up` stack: the workspace's bazel-bin link, which is
+    # right unless another output base built here last; Bazel itself is asked
+    # only when that has no pricing_watch (it may wait for a running build).
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    linked = os.path.join(root, "bazel-bin", WATCH_TARGET_PATH)
+    if os.access(linked, os.X_OK):
+        return linked
+    found = subprocess.run(["bazel", "info", "bazel-bin"], cwd=root, capture_output=True, text=True, check=False)
+    return os.path.join(found.stdout.strip(), WATCH_TARGET_PATH)
 
 
 def rest_millis(text):
