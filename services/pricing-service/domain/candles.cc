@@ -23,22 +23,6 @@ bool OrderByOpenTimeThenSymbol(const Candle& a, const Candle& b) {
 
 }  // namespace
 
-std::string_view IngestOutcomeName(IngestOutcome outcome) {
-  switch (outcome) {
-    case IngestOutcome::kAccepted:
-      return "accepted";
-    case IngestOutcome::kDuplicate:
-      return "duplicate";
-    case IngestOutcome::kLate:
-      return "late";
-    case IngestOutcome::kTooFarInFuture:
-      return "too_far_in_future";
-    case IngestOutcome::kInvalid:
-      return "invalid";
-  }
-  return "unknown";
-}
-
 CandleAggregator::CandleAggregator(AggregatorOptions options)
     : options_(options) {}
 
@@ -177,15 +161,6 @@ void CandleAggregator::AdvanceTo(int64_t now_ms) {
             OrderByOpenTimeThenSymbol);
 }
 
-void CandleAggregator::CloseAll() {
-  const size_t first_new = closed_.size();
-  for (auto& [symbol, state] : symbols_) {
-    if (state.open.has_value()) Close(state);
-  }
-  std::sort(closed_.begin() + first_new, closed_.end(),
-            OrderByOpenTimeThenSymbol);
-}
-
 std::vector<Candle> CandleAggregator::TakeClosedCandles() {
   std::vector<Candle> taken;
   taken.swap(closed_);
@@ -199,17 +174,6 @@ std::optional<Candle> CandleAggregator::OpenCandle(
     return std::nullopt;
   }
   return it->second.open->candle;
-}
-
-std::vector<Candle> CandleAggregator::OpenCandles() const {
-  std::vector<Candle> candles;
-  for (const auto& [symbol, state] : symbols_) {
-    if (state.open.has_value()) candles.push_back(state.open->candle);
-  }
-  std::sort(
-      candles.begin(), candles.end(),
-      [](const Candle& a, const Candle& b) { return a.symbol < b.symbol; });
-  return candles;
 }
 
 namespace {

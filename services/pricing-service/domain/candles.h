@@ -82,10 +82,6 @@ enum class IngestOutcome {
   kInvalid,
 };
 
-// Stable lower-case name for metrics labels: "accepted", "duplicate",
-// "late", "too_far_in_future", "invalid".
-std::string_view IngestOutcomeName(IngestOutcome outcome);
-
 struct AggregatorStats {
   int64_t accepted = 0;
   int64_t duplicates = 0;
@@ -130,20 +126,13 @@ class CandleAggregator {
   // before `now_ms`. A clock that goes backwards is ignored.
   void AdvanceTo(int64_t now_ms);
 
-  // Closes every open candle regardless of time, e.g. before shutdown so
-  // that partial minutes are persisted as closed.
-  void CloseAll();
-
   // Candles closed since the last call, in the order they closed (within
-  // one AdvanceTo or CloseAll by open time, then symbol). Each has
+  // one AdvanceTo by open time, then symbol). Each has
   // closed == true and is handed out exactly once.
   std::vector<Candle> TakeClosedCandles();
 
   // The current, still changing candle of `symbol`, if it has one.
   std::optional<Candle> OpenCandle(std::string_view symbol) const;
-
-  // Every open candle, ordered by symbol.
-  std::vector<Candle> OpenCandles() const;
 
   const AggregatorStats& stats() const { return stats_; }
 

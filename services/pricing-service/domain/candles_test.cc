@@ -24,15 +24,6 @@ Tick T(std::string symbol, std::string_view price, std::string_view quantity,
   return Tick{std::move(symbol), D(price), D(quantity), time_ms, trade_id};
 }
 
-TEST(IngestOutcomeTest, NamesAreStableLabels) {
-  EXPECT_EQ(IngestOutcomeName(IngestOutcome::kAccepted), "accepted");
-  EXPECT_EQ(IngestOutcomeName(IngestOutcome::kDuplicate), "duplicate");
-  EXPECT_EQ(IngestOutcomeName(IngestOutcome::kLate), "late");
-  EXPECT_EQ(IngestOutcomeName(IngestOutcome::kTooFarInFuture),
-            "too_far_in_future");
-  EXPECT_EQ(IngestOutcomeName(IngestOutcome::kInvalid), "invalid");
-}
-
 TEST(CandleAggregatorTest, FirstTickOpensCandle) {
   CandleAggregator aggregator;
   ASSERT_EQ(aggregator.Ingest(T("BTCUSDT", "42000.5", "0.25", kT0 + 1234, 1)),
@@ -168,7 +159,7 @@ TEST(CandleAggregatorTest, EmptyMinutesProduceNoCandles) {
   CandleAggregator aggregator;
   aggregator.Ingest(T("BTCUSDT", "100", "1", kT0 + 1'000, 1));
   aggregator.Ingest(T("BTCUSDT", "110", "1", kT0 + 3 * kMinute + 5, 2));
-  aggregator.CloseAll();
+  aggregator.AdvanceTo(kT0 + 10 * kMinute);
   const std::vector<Candle> closed = aggregator.TakeClosedCandles();
   ASSERT_EQ(closed.size(), 2u);
   EXPECT_EQ(closed[0].open_time_ms, kT0);
@@ -187,11 +178,10 @@ TEST(CandleAggregatorTest, SymbolsAreIndependent) {
   const std::vector<Candle> closed = aggregator.TakeClosedCandles();
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].symbol, "BTCUSDT");
-  const std::vector<Candle> open = aggregator.OpenCandles();
-  ASSERT_EQ(open.size(), 2u);
-  EXPECT_EQ(open[0].symbol, "BTCUSDT");
-  EXPECT_EQ(open[1].symbol, "ETHUSDT");
-  EXPECT_EQ(open[1].close, D("11"));
+  ASSERT_TRUE(aggregator.OpenCandle("BTCUSDT").has_value());
+  EXPECT_EQ(aggregator.OpenCandle("BTCUSDT")->open_time_ms, kT0 + kMinute);
+  ASSERT_TRUE(aggregator.OpenCandle("ETHUSDT").has_value());
+  EXPECT_EQ(aggregator.OpenCandle("ETHUSDT")->close, D("11"));
 }
 
 TEST(CandleAggregatorTest, AdvanceToClosesAfterGrace) {
@@ -209,7 +199,8 @@ TEST(CandleAggregatorTest, AdvanceToClosesAfterGrace) {
   EXPECT_EQ(closed[0].symbol, "BTCUSDT");  // same open time: by symbol
   EXPECT_EQ(closed[0].close, D("90"));
   EXPECT_EQ(closed[1].symbol, "ETHUSDT");
-  EXPECT_TRUE(aggregator.OpenCandles().empty());
+  EXPECT_FALSE(aggregator.OpenCandle("BTCUSDT").has_value());
+  EXPECT_FALSE(aggregator.OpenCandle("ETHUSDT").has_value());
   EXPECT_EQ(aggregator.Ingest(T("BTCUSDT", "90", "1", kT0 + 59'500, 3)),
             IngestOutcome::kLate);
 }
@@ -257,7 +248,7 @@ TEST(CandleAggregatorTest, InvalidTicksAreRejected) {
             IngestOutcome::kInvalid);
   EXPECT_EQ(aggregator.stats().invalid, 6);
   EXPECT_EQ(aggregator.stats().accepted, 0);
-  EXPECT_TRUE(aggregator.OpenCandles().empty());
+  EXPECT_FALSE(aggregator.OpenCandle("X").has_value());
   // A price-only update (zero quantity) is fine.
   EXPECT_EQ(aggregator.Ingest(T("X", "1", "0", kT0)), IngestOutcome::kAccepted);
 }
@@ -271,20 +262,22 @@ TEST(CandleAggregatorTest, VolumeOverflowLeavesCandleUnchanged) {
   EXPECT_EQ(*aggregator.OpenCandle("X"), before);
 }
 
-TEST(CandleAggregatorTest, CloseAllFlushesInOpenTimeOrder) {
+TEST(CandleAggregatorTest, OneAdvanceClosesABatchInOpenTimeOrder) {
   CandleAggregator aggregator;
   aggregator.Ingest(T("B", "1", "1", kT0 + 2 * kMinute));
   aggregator.Ingest(T("A", "1", "1", kT0 + 3 * kMinute));
   aggregator.Ingest(T("C", "1", "1", kT0 + 2 * kMinute));
-  aggregator.CloseAll();
+  aggregator.AdvanceTo(kT0 + 10 * kMinute);
   const std::vector<Candle> closed = aggregator.TakeClosedCandles();
   ASSERT_EQ(closed.size(), 3u);
   EXPECT_EQ(closed[0].symbol, "B");
   EXPECT_EQ(closed[1].symbol, "C");
   EXPECT_EQ(closed[2].symbol, "A");
   for (const Candle& candle : closed) EXPECT_TRUE(candle.closed);
-  EXPECT_TRUE(aggregator.OpenCandles().empty());
-  // Closed by CloseAll: later ticks of those minutes are late.
+  for (const char* symbol : {"A", "B", "C"}) {
+    EXPECT_FALSE(aggregator.OpenCandle(symbol).has_value()) << symbol;
+  }
+  // Closed: later ticks of those minutes are late.
   EXPECT_EQ(aggregator.Ingest(T("A", "1", "1", kT0 + 3 * kMinute + 1)),
             IngestOutcome::kLate);
 }
@@ -453,7 +446,7 @@ TEST(RollUpTest, AggregatorOutputRollsUpToTheSameTotals) {
     aggregator.Ingest(
         Tick{"BTCUSDT", price, quantity, kT0 + second * 1000LL, ++trade_id});
   }
-  aggregator.CloseAll();
+  aggregator.AdvanceTo(kT0 + 60 * kMinute);
   const std::vector<Candle> minutes = aggregator.TakeClosedCandles();
   EXPECT_EQ(minutes.size(), 15u);
   const std::vector<Candle> quarter = *RollUp(minutes, Interval::k15m);

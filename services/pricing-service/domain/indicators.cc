@@ -72,11 +72,6 @@ double RsiFromAverages(double average_gain, double average_loss) {
 
 }  // namespace
 
-bool IsInsufficientData(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kFailedPrecondition &&
-         absl::StartsWith(status.message(), kInsufficientData);
-}
-
 OhlcSeries ToOhlcSeries(std::span<const Candle> candles) {
   OhlcSeries series;
   series.high.reserve(candles.size());
@@ -296,26 +291,6 @@ absl::StatusOr<Drawdown> MaxDrawdown(std::span<const double> closes) {
     }
   }
   return worst;
-}
-
-absl::StatusOr<double> SimpleReturn(std::span<const double> closes,
-                                    int periods) {
-  if (absl::Status s = CheckPeriod("simple return", periods); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckFinite("simple return", closes, false); !s.ok()) {
-    return s;
-  }
-  const size_t needed = static_cast<size_t>(periods) + 1;
-  if (closes.size() < needed) {
-    return InsufficientData("simple return", needed, closes.size());
-  }
-  const double before = closes[closes.size() - needed];
-  if (before <= 0) {
-    return absl::InvalidArgumentError(
-        "simple return: base value is not a positive price");
-  }
-  return closes.back() / before - 1.0;
 }
 
 }  // namespace cryptotracker::pricing

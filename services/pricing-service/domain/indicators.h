@@ -11,7 +11,7 @@
 // Every function validates its input (finite values, sensible periods) and
 // returns INVALID_ARGUMENT for bad input. When there are too few points for
 // the indicator to be defined it returns FAILED_PRECONDITION with a message
-// starting "insufficient data" (test with IsInsufficientData); it never
+// starting "insufficient data"; it never
 // returns a partial or padded result.
 #ifndef CRYPTOTRACKER_PRICING_DOMAIN_INDICATORS_H_
 #define CRYPTOTRACKER_PRICING_DOMAIN_INDICATORS_H_
@@ -36,9 +36,6 @@ struct Series {
 
   double Latest() const { return values.back(); }
 };
-
-// True for the status returned when there are too few points.
-bool IsInsufficientData(const absl::Status& status);
 
 // Parallel high/low/close arrays of a candle series, oldest first.
 struct OhlcSeries {
@@ -116,12 +113,6 @@ struct Drawdown {
   size_t trough_index = 0;
 };
 absl::StatusOr<Drawdown> MaxDrawdown(std::span<const double> closes);
-
-// Simple return of the last value over the value `periods` steps earlier,
-// as a fraction (0.05 = +5 %). Needs periods + 1 values; the earlier value
-// must be positive.
-absl::StatusOr<double> SimpleReturn(std::span<const double> closes,
-                                    int periods);
 
 }  // namespace cryptotracker::pricing
 

@@ -55,47 +55,6 @@ ParseResult<Kline> ParseKlineRow(const JsonValue& row, std::string path) {
   return kline;
 }
 
-ParseResult<Ticker24h> ParseTickerObject(const JsonValue& value,
-                                         std::string path) {
-  FieldReader reader(value, std::move(path), DecimalEncoding::kString);
-  Ticker24h ticker;
-  if (reader.ExpectObject()) {
-    ticker.symbol = reader.Symbol("symbol");
-    ticker.price_change = reader.Signed("priceChange");
-    ticker.price_change_percent = reader.Signed("priceChangePercent");
-    ticker.weighted_avg_price = reader.Amount("weightedAvgPrice");
-    ticker.prev_close_price = reader.Amount("prevClosePrice");
-    ticker.last_price = reader.Price("lastPrice");
-    ticker.last_qty = reader.Amount("lastQty");
-    ticker.bid_price = reader.Amount("bidPrice");
-    ticker.bid_qty = reader.Amount("bidQty");
-    ticker.ask_price = reader.Amount("askPrice");
-    ticker.ask_qty = reader.Amount("askQty");
-    ticker.open_price = reader.Price("openPrice");
-    ticker.high_price = reader.Price("highPrice");
-    ticker.low_price = reader.Price("lowPrice");
-    ticker.volume = reader.Amount("volume");
-    ticker.quote_volume = reader.Amount("quoteVolume");
-    ticker.open_time_ms = reader.TimestampMs("openTime");
-    ticker.close_time_ms = reader.TimestampMs("closeTime");
-    ticker.first_trade_id = reader.Integer("firstId");
-    ticker.last_trade_id = reader.Integer("lastId");
-    ticker.trade_count = reader.Integer("count");
-  }
-  if (reader.ok() && ticker.trade_count < 0) {
-    reader.Fail(ParseErrorReason::kInvalidField, "count",
-                "must not be negative");
-  }
-  if (reader.ok() && ticker.close_time_ms < ticker.open_time_ms) {
-    reader.Fail(ParseErrorReason::kInvalidField, "closeTime",
-                "before openTime");
-  }
-  CheckOhlc(reader, ticker.open_price, ticker.high_price, ticker.low_price,
-            ticker.last_price);
-  if (!reader.ok()) return reader.TakeError();
-  return ticker;
-}
-
 ParseResult<TradeEvent> ParseTrade(FieldReader& reader) {
   TradeEvent trade;
   trade.event_time_ms = reader.TimestampMs("E");
@@ -258,32 +217,6 @@ Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
   candle.trade_count = kline.trade_count;
   candle.closed = now_ms > kline.close_time_ms;
   return candle;
-}
-
-ParseResult<Ticker24h> ParseTicker24h(std::string_view body) {
-  ParseResult<JsonValue> document = ParseJson(body);
-  if (!document.ok()) return document.error();
-  return ParseTickerObject(*document, "");
-}
-
-ParseResult<Batch<Ticker24h>> ParseTicker24hList(std::string_view body) {
-  ParseResult<JsonValue> document = ParseJson(body);
-  if (!document.ok()) return document.error();
-  if (document->type() != JsonValue::Type::kArray) {
-    return ParseError{ParseErrorReason::kWrongType,
-                      "$: expected an array of tickers"};
-  }
-  Batch<Ticker24h> batch;
-  const std::vector<JsonValue>& tickers = document->array();
-  for (size_t i = 0; i < tickers.size(); ++i) {
-    ParseResult<Ticker24h> ticker = ParseTickerObject(tickers[i], Index(i));
-    if (ticker.ok()) {
-      batch.items.push_back(std::move(ticker).value());
-    } else {
-      batch.rejected.push_back(ItemError{i, ticker.error()});
-    }
-  }
-  return batch;
 }
 
 Tick TradeToTick(const TradeEvent& trade) {

@@ -52,41 +52,6 @@ ParseResult<Batch<Kline>> ParseKlines(std::string_view body);
 Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
                      int64_t now_ms);
 
-// GET /api/v3/ticker/24hr: rolling 24-hour statistics of one symbol.
-struct Ticker24h {
-  std::string symbol;
-  common::Decimal price_change;  // "priceChange", signed
-  common::Decimal
-      price_change_percent;  // "priceChangePercent", signed, in percent
-  common::Decimal weighted_avg_price;  // "weightedAvgPrice"
-  common::Decimal prev_close_price;    // "prevClosePrice"
-  common::Decimal last_price;          // "lastPrice", positive
-  common::Decimal last_qty;            // "lastQty"
-  common::Decimal bid_price;     // "bidPrice", 0 when the book side is empty
-  common::Decimal bid_qty;       // "bidQty"
-  common::Decimal ask_price;     // "askPrice", 0 when the book side is empty
-  common::Decimal ask_qty;       // "askQty"
-  common::Decimal open_price;    // "openPrice", positive
-  common::Decimal high_price;    // "highPrice", positive
-  common::Decimal low_price;     // "lowPrice", positive
-  common::Decimal volume;        // "volume", base asset
-  common::Decimal quote_volume;  // "quoteVolume", quote asset
-  int64_t open_time_ms = 0;      // "openTime"
-  int64_t close_time_ms = 0;     // "closeTime"
-  int64_t first_trade_id = 0;    // "firstId", -1 when no trades
-  int64_t last_trade_id = 0;     // "lastId", -1 when no trades
-  int64_t trade_count = 0;       // "count"
-};
-
-// The body for one symbol (?symbol=BTCUSDT): a single object. A symbol
-// without trades in 24 hours reports zero prices and is rejected with
-// kNonPositivePrice.
-ParseResult<Ticker24h> ParseTicker24h(std::string_view body);
-
-// The body for several or all symbols: an array of those objects; objects
-// that fail are skipped and reported in `rejected`.
-ParseResult<Batch<Ticker24h>> ParseTicker24hList(std::string_view body);
-
 // WebSocket "<symbol>@trade" event: {"e":"trade","E":..,"s":..,"t":..,
 // "p":..,"q":..,"T":..,"m":..}.
 struct TradeEvent {

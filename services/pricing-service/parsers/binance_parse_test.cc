@@ -115,71 +115,6 @@ TEST(BinanceKlinesTest, RejectsNonArrayBodies) {
   EXPECT_TRUE(ParseKlines("[]")->items.empty());
 }
 
-TEST(BinanceTickerTest, ParsesSingleSymbol) {
-  ParseResult<Ticker24h> result =
-      ParseTicker24h(Fixture("binance_ticker_24hr.json"));
-  ASSERT_TRUE(result.ok()) << result.error().detail;
-  const Ticker24h& t = *result;
-  EXPECT_EQ(t.symbol, "BTCUSDT");
-  EXPECT_EQ(t.price_change, D("-1024.5"));
-  EXPECT_EQ(t.price_change_percent, D("-1.523"));
-  EXPECT_EQ(t.weighted_avg_price, D("66843.76452189"));
-  EXPECT_EQ(t.prev_close_price, D("67261.99"));
-  EXPECT_EQ(t.last_price, D("66237.49"));
-  EXPECT_EQ(t.last_qty, D("0.0015"));
-  EXPECT_EQ(t.bid_price, D("66237.48"));
-  EXPECT_EQ(t.bid_qty, D("3.81235"));
-  EXPECT_EQ(t.ask_price, D("66237.49"));
-  EXPECT_EQ(t.ask_qty, D("0.41008"));
-  EXPECT_EQ(t.open_price, D("67261.99"));
-  EXPECT_EQ(t.high_price, D("67650"));
-  EXPECT_EQ(t.low_price, D("65800.01"));
-  EXPECT_EQ(t.volume, D("24516.98314"));
-  EXPECT_EQ(t.quote_volume, D("1638803418.6917453"));
-  EXPECT_EQ(t.open_time_ms, 1712426971736);
-  EXPECT_EQ(t.close_time_ms, 1712513371736);
-  EXPECT_EQ(t.first_trade_id, 3520051744);
-  EXPECT_EQ(t.last_trade_id, 3521373321);
-  EXPECT_EQ(t.trade_count, 1321578);
-}
-
-TEST(BinanceTickerTest, ListSkipsInactiveSymbols) {
-  ParseResult<Batch<Ticker24h>> result =
-      ParseTicker24hList(Fixture("binance_ticker_24hr_list.json"));
-  ASSERT_TRUE(result.ok()) << result.error().detail;
-  ASSERT_EQ(result->items.size(), 2u);
-  EXPECT_EQ(result->items[0].symbol, "ETHUSDT");
-  EXPECT_EQ(result->items[1].symbol, "SHIBUSDT");
-  EXPECT_EQ(result->items[1].last_price, D("0.00002656"));
-  EXPECT_EQ(result->items[1].volume, D("9418063247523"));
-  ASSERT_EQ(result->rejected.size(), 1u);
-  EXPECT_EQ(result->rejected[0].index, 1u);
-  EXPECT_EQ(result->rejected[0].error.reason,
-            ParseErrorReason::kNonPositivePrice);
-  EXPECT_EQ(result->rejected[0].error.label(), "non_positive_price");
-  EXPECT_EQ(result->rejected[0].error.detail,
-            "[1].lastPrice: price must be positive");
-  // The single-symbol parser wants an object, the list parser an array.
-  EXPECT_EQ(ReasonOf(ParseTicker24h(Fixture("binance_ticker_24hr_list.json"))),
-            ParseErrorReason::kWrongType);
-  EXPECT_EQ(ReasonOf(ParseTicker24hList(Fixture("binance_ticker_24hr.json"))),
-            ParseErrorReason::kWrongType);
-}
-
-TEST(BinanceTickerTest, RejectsMissingAndInconsistentFields) {
-  std::string body = Fixture("binance_ticker_24hr.json");
-  std::string missing = body;
-  missing.replace(missing.find(R"("count": 1321578)"), 16, R"("cnt": 1321578)");
-  ParseResult<Ticker24h> result = ParseTicker24h(missing);
-  EXPECT_EQ(ReasonOf(result), ParseErrorReason::kMissingField);
-  EXPECT_EQ(result.error().detail, "count: is required");
-  std::string inverted = body;
-  inverted.replace(inverted.find(R"("highPrice": "67650.00000000")"), 29,
-                   R"("highPrice": "65000.00000000")");
-  EXPECT_EQ(ReasonOf(ParseTicker24h(inverted)),
-            ParseErrorReason::kInconsistentOhlc);
-}
-
 TEST(BinanceStreamTest, ParsesTradeEnvelope) {
   ParseResult<StreamMessage> result =
       ParseStreamMessage(Fixture("binance_stream_trade.json"));
@@ -435,7 +370,7 @@ TEST(BinanceRobustnessTest, RandomByteMutationsNeverEscape) {
   const std::vector<std::string> frames = {
       Fixture("binance_stream_trade.json"),
       Fixture("binance_stream_kline.json"), Fixture("binance_klines.json"),
-      Fixture("binance_ticker_24hr_list.json")};
+      Fixture("binance_stream_mini_ticker_arr.json")};
   std::mt19937 rng(12345);
   int parsed_ok = 0;
   for (int round = 0; round < 4000; ++round) {
@@ -445,13 +380,12 @@ TEST(BinanceRobustnessTest, RandomByteMutationsNeverEscape) {
       frame[rng() % frame.size()] = static_cast<char>(rng() % 256);
     }
     // Each parser must return normally, with a value or a labelled error.
-    for (bool ok : {ParseStreamMessage(frame).ok(), ParseKlines(frame).ok(),
-                    ParseTicker24hList(frame).ok()}) {
+    for (bool ok : {ParseStreamMessage(frame).ok(), ParseKlines(frame).ok()}) {
       parsed_ok += ok ? 1 : 0;
     }
   }
   // Some mutations only touch whitespace or string content; most break it.
-  EXPECT_LT(parsed_ok, 3 * 4000);
+  EXPECT_LT(parsed_ok, 2 * 4000);
 }
 
 }  // namespace

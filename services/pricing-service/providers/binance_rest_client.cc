@@ -96,7 +96,6 @@ absl::StatusOr<std::vector<parsers::Kline>> BinanceRestClient::GetKlines(
                                             "): ", parsed.error().detail));
   }
   if (!parsed->rejected.empty()) {
-    rejected_rows_ += static_cast<int64_t>(parsed->rejected.size());
     LogRejected("klines", parsed->rejected);
   }
   std::vector<parsers::Kline> klines = std::move(parsed->items);
@@ -140,67 +139,6 @@ absl::StatusOr<std::vector<Candle>> BinanceRestClient::GetCandles(
     start = last_open + width;
   }
   return candles;
-}
-
-absl::StatusOr<parsers::Ticker24h> BinanceRestClient::GetTicker24h(
-    std::string_view symbol) {
-  if (!IsValidBinanceSymbol(symbol)) {
-    return absl::InvalidArgumentError("symbol must be 1 to 32 of A-Z, 0-9");
-  }
-  absl::StatusOr<std::string> body =
-      Fetch(absl::StrCat("/api/v3/ticker/24hr?symbol=", std::string(symbol)));
-  if (!body.ok()) return body.status();
-  parsers::ParseResult<parsers::Ticker24h> parsed =
-      parsers::ParseTicker24h(*body);
-  if (!parsed.ok()) {
-    return absl::DataLossError(absl::StrCat("malformed ticker response (",
-                                            std::string(parsed.error().label()),
-                                            "): ", parsed.error().detail));
-  }
-  return std::move(parsed).value();
-}
-
-absl::StatusOr<parsers::Batch<parsers::Ticker24h>>
-BinanceRestClient::GetTickers24h(const std::vector<std::string>& symbols) {
-  std::string query = "/api/v3/ticker/24hr";
-  if (!symbols.empty()) {
-    // symbols=["BTCUSDT","ETHUSDT"], percent-encoded.
-    query += "?symbols=%5B";
-    for (size_t i = 0; i < symbols.size(); ++i) {
-      if (!IsValidBinanceSymbol(symbols[i])) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("symbols[", i, "] must be 1 to 32 of A-Z, 0-9"));
-      }
-      if (i > 0) query += ",";
-      query += "%22" + symbols[i] + "%22";
-    }
-    query += "%5D";
-  }
-  absl::StatusOr<std::string> body = Fetch(query);
-  if (!body.ok()) return body.status();
-  parsers::ParseResult<parsers::Batch<parsers::Ticker24h>> parsed =
-      parsers::ParseTicker24hList(*body);
-  if (!parsed.ok()) {
-    return absl::DataLossError(absl::StrCat("malformed ticker list (",
-                                            std::string(parsed.error().label()),
-                                            "): ", parsed.error().detail));
-  }
-  if (!parsed->rejected.empty()) {
-    rejected_rows_ += static_cast<int64_t>(parsed->rejected.size());
-    LogRejected("ticker/24hr", parsed->rejected);
-  }
-  return std::move(parsed).value();
-}
-
-absl::StatusOr<int64_t> BinanceRestClient::GetServerTime() {
-  absl::StatusOr<std::string> body = Fetch("/api/v3/time");
-  if (!body.ok()) return body.status();
-  const nlohmann::json json = nlohmann::json::parse(*body, nullptr, false);
-  if (!json.is_object() || !json.contains("serverTime") ||
-      !json["serverTime"].is_number_integer()) {
-    return absl::DataLossError("malformed time response");
-  }
-  return json["serverTime"].get<int64_t>();
 }
 
 }  // namespace cryptotracker::pricing::providers

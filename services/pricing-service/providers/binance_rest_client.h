@@ -1,10 +1,9 @@
-// Binance spot REST market data: klines (with paging) and 24-hour tickers.
+// Binance spot REST market data: klines (with paging).
 // The same code talks to the real exchange and to testing/exchange-sim; only
 // the base URL differs.
 #ifndef CRYPTOTRACKER_PRICING_PROVIDERS_BINANCE_REST_CLIENT_H_
 #define CRYPTOTRACKER_PRICING_PROVIDERS_BINANCE_REST_CLIENT_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,7 +38,7 @@ class BinanceRestClient {
 
   // One request: up to `limit` (1..1000) klines of `symbol` ("BTCUSDT")
   // whose open time lies in [start_ms, end_ms], oldest first. Rows that fail
-  // validation are skipped and counted (rejected_rows()).
+  // validation are skipped and logged.
   // Errors: INVALID_ARGUMENT for bad arguments or a request Binance refuses
   // (the message carries Binance's code and text, e.g. -1121 "Invalid
   // symbol."), DATA_LOSS for a response that is not a klines array, and the
@@ -56,22 +55,8 @@ class BinanceRestClient {
                                                  int64_t from_ms, int64_t to_ms,
                                                  int64_t now_ms);
 
-  // GET /api/v3/ticker/24hr?symbol=...
-  absl::StatusOr<parsers::Ticker24h> GetTicker24h(std::string_view symbol);
-  // Several symbols at once (all symbols when `symbols` is empty: heavy on
-  // Binance's request weight, use sparingly). Objects that fail validation
-  // are reported in `rejected`.
-  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> GetTickers24h(
-      const std::vector<std::string>& symbols);
-
-  // GET /api/v3/time: the exchange clock, for skew checks.
-  absl::StatusOr<int64_t> GetServerTime();
-
   // Unblocks and fails requests in progress (see HttpClient::Shutdown).
   void Shutdown() { http_->Shutdown(); }
-
-  int64_t rejected_rows() const { return rejected_rows_.load(); }
-  HttpClient& http() { return *http_; }
 
  private:
   explicit BinanceRestClient(std::unique_ptr<HttpClient> http)
@@ -81,7 +66,6 @@ class BinanceRestClient {
   absl::StatusOr<std::string> Fetch(const std::string& path_and_query);
 
   std::unique_ptr<HttpClient> http_;
-  std::atomic<int64_t> rejected_rows_{0};
 };
 
 // "BTCUSDT": 1 to 32 characters of A-Z and 0-9 (Binance's symbol alphabet).

@@ -106,7 +106,6 @@ CoinGeckoClient::GetCoinsMarkets(const std::string& vs_currency,
         std::string(parsed.error().label()), "): ", parsed.error().detail));
   }
   for (const parsers::ItemError& item : parsed->rejected) {
-    ++rejected_items_;
     common::LogWarn("exchange row rejected",
                     {{"source", "coingecko"},
                      {"payload", "coins/markets"},

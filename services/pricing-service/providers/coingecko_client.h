@@ -2,7 +2,6 @@
 #ifndef CRYPTOTRACKER_PRICING_PROVIDERS_COINGECKO_CLIENT_H_
 #define CRYPTOTRACKER_PRICING_PROVIDERS_COINGECKO_CLIENT_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,8 +49,6 @@ class CoinGeckoClient {
       int per_page = 100, int page = 1);
 
   void Shutdown() { http_->Shutdown(); }
-  int64_t rejected_items() const { return rejected_items_.load(); }
-  HttpClient& http() { return *http_; }
 
  private:
   CoinGeckoClient(std::unique_ptr<HttpClient> http, HttpHeaders headers)
@@ -59,7 +56,6 @@ class CoinGeckoClient {
 
   std::unique_ptr<HttpClient> http_;
   HttpHeaders headers_;
-  std::atomic<int64_t> rejected_items_{0};
 };
 
 }  // namespace cryptotracker::pricing::providers

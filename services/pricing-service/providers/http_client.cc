@@ -233,11 +233,6 @@ void HttpClient::Shutdown() {
   wake_.notify_all();
 }
 
-int64_t HttpClient::rate_limited_responses() const {
-  std::lock_guard<std::mutex> lock(state_mutex_);
-  return rate_limited_;
-}
-
 bool HttpClient::WaitUntil(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(state_mutex_);
   wake_.wait_until(lock, deadline, [this] { return shut_down_; });
@@ -288,7 +283,6 @@ absl::StatusOr<HttpResponse> HttpClient::Get(std::string_view path_and_query,
       }
       {
         std::lock_guard<std::mutex> lock(state_mutex_);
-        ++rate_limited_;
         blocked_until_ =
             std::max(blocked_until_, std::chrono::steady_clock::now() + wait);
       }

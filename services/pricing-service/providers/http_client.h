@@ -84,10 +84,6 @@ class HttpClient {
   // Wakes any request waiting out a backoff and fails further requests.
   void Shutdown();
 
-  const Endpoint& endpoint() const { return endpoint_; }
-  // Requests answered with 429 or 418 so far.
-  int64_t rate_limited_responses() const;
-
   class Connection;
 
  private:
@@ -106,7 +102,6 @@ class HttpClient {
   bool shut_down_ = false;
   // No request may be sent before this (set by 429/418).
   std::chrono::steady_clock::time_point blocked_until_{};
-  int64_t rate_limited_ = 0;
   Backoff backoff_;
 };
 

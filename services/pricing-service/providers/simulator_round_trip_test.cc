@@ -83,7 +83,7 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   Candle stream = parsers::KlineEventToCandle(kline_event);
   EXPECT_EQ(rest, stream);
 
-  // @miniTicker and /ticker/24hr.
+  // @miniTicker.
   const sim::Bar day = model.Aggregate(btc, now - 86'400'000, 86'400'000, now);
   parsers::ParseResult<parsers::StreamMessage> mini =
       parsers::ParseStreamMessage(sim::CombinedEnvelope(
@@ -91,15 +91,6 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
   ASSERT_TRUE(mini.ok()) << mini.error().detail;
   EXPECT_EQ(std::get<parsers::MiniTickerEvent>(mini->events[0]).close,
             Ticks(asset, trades[31].price_ticks));
-  parsers::ParseResult<parsers::Ticker24h> ticker = parsers::ParseTicker24h(
-      sim::Ticker24h(asset, day, day.open_ticks, now - 86'400'000, now));
-  ASSERT_TRUE(ticker.ok()) << ticker.error().detail;
-  EXPECT_EQ(ticker->trade_count, 1440 * 64);
-  EXPECT_EQ(ticker->last_price, Ticks(asset, day.close_ticks));
-  absl::StatusOr<common::Decimal> change =
-      ticker->last_price.Subtract(ticker->open_price);
-  ASSERT_TRUE(change.ok());
-  EXPECT_EQ(ticker->price_change, *change);
 
   // CoinGecko: numbers, not strings.
   parsers::ParseResult<parsers::Batch<parsers::CoinMarket>> coins =
@@ -179,7 +170,6 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
       EXPECT_EQ(candle.low, Ticks(model.asset(eth), bar.low_ticks));
     }
   }
-  EXPECT_EQ((*client)->rejected_rows(), 0);
 
   // 90 days back, hourly: the backfill shape.
   absl::StatusOr<std::vector<Candle>> hourly = (*client)->GetCandles(
@@ -193,27 +183,7 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(SimulatorFixture, TickersAndCoinMarketsParse) {
-  auto binance_client = BinanceRestClient::Create({HttpUrl(), {}});
-  ASSERT_TRUE(binance_client.ok());
-  absl::StatusOr<parsers::Ticker24h> ticker =
-      (*binance_client)->GetTicker24h("SOLUSDT");
-  ASSERT_TRUE(ticker.ok()) << ticker.status();
-  EXPECT_EQ(ticker->symbol, "SOLUSDT");
-  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> all =
-      (*binance_client)->GetTickers24h({});
-  ASSERT_TRUE(all.ok()) << all.status();
-  EXPECT_EQ(all->items.size(), simulator_->model().assets().size());
-  EXPECT_TRUE(all->rejected.empty());
-  absl::StatusOr<parsers::Batch<parsers::Ticker24h>> two =
-      (*binance_client)->GetTickers24h({"BTCUSDT", "EURUSDT"});
-  ASSERT_TRUE(two.ok()) << two.status();
-  EXPECT_EQ(two->items.size(), 2u);
-  absl::StatusOr<int64_t> time = (*binance_client)->GetServerTime();
-  ASSERT_TRUE(time.ok());
-  EXPECT_NEAR(static_cast<double>(*time),
-              static_cast<double>(simulator_->NowMs()), 5'000);
-
+TEST_F(SimulatorFixture, CoinMarketsParse) {
   auto gecko = CoinGeckoClient::Create(
       {HttpUrl() + "/api/v3", CoinGeckoPlan::kDemo, "sim-key", {}});
   ASSERT_TRUE(gecko.ok());

@@ -391,19 +391,6 @@ int64_t PricingRepository::UpdateAssetMarketData(
   });
 }
 
-std::optional<int64_t> PricingRepository::LatestOpenTime(
-    const std::string& pair, Interval interval) {
-  return pool_.WithReadOnly(
-      [&](pqxx::read_transaction& tx) -> std::optional<int64_t> {
-        const pqxx::row row = tx.exec_params1(
-            "SELECT (extract(epoch from max(open_time)) * 1000)::bigint "
-            "FROM candles WHERE pair = $1 AND interval_name = $2",
-            pair, std::string(IntervalName(interval)));
-        if (row[0].is_null()) return std::nullopt;
-        return row[0].as<int64_t>();
-      });
-}
-
 int64_t PricingRepository::MaterializeRollups(Interval target, int64_t from_ms,
                                               int64_t to_ms) {
   if (target == Interval::k1m) {

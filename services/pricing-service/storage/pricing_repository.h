@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -81,8 +80,6 @@ class PricingRepository final : public market::CandleStore {
   // Creates the monthly partitions covering [from_ms, to_ms] that do not
   // exist yet. Serialised across processes with an advisory lock.
   void EnsurePartitions(int64_t from_ms, int64_t to_ms);
-  // Names of the existing partitions, ascending.
-  std::vector<std::string> ListPartitions();
 
   // Stored candles of `pair` and `interval` with open time in [from_ms,
   // to_ms), ascending, at most `limit` of them: the first ones when
@@ -103,10 +100,6 @@ class PricingRepository final : public market::CandleStore {
   // Returns the rows changed.
   int64_t UpdateAssetMarketData(const std::vector<AssetMarketData>& updates);
 
-  // Open time of the newest stored candle, if any.
-  std::optional<int64_t> LatestOpenTime(const std::string& pair,
-                                        Interval interval);
-
   // Materialises `target` candles (5m .. 1d) of every pair from the stored
   // one-minute candles of the buckets in [from_ms, to_ms) (both aligned down
   // to `target`); only whole buckets, so pass a `to_ms` whose minutes have
@@ -120,6 +113,8 @@ class PricingRepository final : public market::CandleStore {
                                  int64_t rollup_cutoff_ms);
 
  private:
+  // Names of the existing partitions, ascending.
+  std::vector<std::string> ListPartitions();
   // COPY + upsert of `candles`, skipping every candle that is not the last
   // of its key according to `last` (key -> index).
   void WriteBatch(

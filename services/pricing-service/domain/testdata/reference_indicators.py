@@ -145,10 +145,6 @@ def max_drawdown(closes):
     return best, best_peak, best_trough
 
 
-def simple_return(closes, periods):
-    return closes[-1] / closes[-1 - periods] - 1.0
-
-
 def cpp_array(name, values):
     body = ", ".join(repr(v) for v in values)
     return f"const std::vector<double> {name} = {{{body}}};"
@@ -194,8 +190,6 @@ def main():
         f"constexpr double kRefMaxDrawdown = {fraction!r};",
         f"constexpr size_t kRefMaxDrawdownPeak = {peak};",
         f"constexpr size_t kRefMaxDrawdownTrough = {trough};",
-        f"constexpr double kRefReturn1 = {simple_return(closes, 1)!r};",
-        f"constexpr double kRefReturn24 = {simple_return(closes, 24)!r};",
     ]
     print("\n".join(lines))
 
