@@ -65,7 +65,12 @@ void PriceSubscription::Run() {
       ++status_.failures_since_connected;
       delay = backoff_.NextDelay();
     }
-    SetConnected(false, FromGrpcStatus(ended, "StreamPrices"));
+    // A price stream has no natural end: even a clean one (a server
+    // draining before shutdown) means the prices stopped.
+    SetConnected(false, ended.ok() ? absl::UnavailableError(
+                                         "pricing StreamPrices: the server "
+                                         "ended the stream")
+                                   : FromGrpcStatus(ended, "StreamPrices"));
     std::unique_lock lock(mutex_);
     if (changed_.wait_for(lock, delay, [this] { return stopping_; })) break;
   }

@@ -72,7 +72,8 @@ class PriceSubscription {
 
   // Starts the subscription's threads; returns at once.
   void Start();
-  // Cancels the stream and joins the threads. Idempotent.
+  // Cancels the stream and joins the threads. Idempotent. Not from a
+  // listener or on_state_change, which run on the thread it joins.
   void Stop();
 
   SubscriptionStatus status() const;

@@ -1,12 +1,12 @@
 // pricing_watch: the pricing client on the command line, for the end-to-end
 // suite, benchmarks and people. Every answer is one JSON object per line.
 //
-//   pricing_watch [--address=HOST:PORT] [--quote=USD] [--timeout-ms=5000] \
-//       prices [SYMBOL...]
-//   pricing_watch [...] stream [--seconds=N] [--max-age=S] [--quiet=1] \
-//       [SYMBOL...]
-//   pricing_watch [...] candles --interval=1m [--limit=N] \
-//       [--start-ms=T] [--end-ms=T] SYMBOL
+//   pricing_watch [--address=HOST:PORT] [--quote=USD] [--timeout-ms=5000]
+//                 COMMAND ...
+// with COMMAND one of
+//   prices [SYMBOL...]
+//   stream [--seconds=N] [--max-age=S] [--quiet=1] [SYMBOL...]
+//   candles --interval=1m [--limit=N] [--start-ms=T] [--end-ms=T] SYMBOL
 //
 // --address defaults to PRICING_GRPC_ADDR, else 127.0.0.1:50052.
 //
