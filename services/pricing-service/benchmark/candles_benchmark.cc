@@ -19,8 +19,8 @@ constexpr int64_t kT0 = 1'704'067'200'000;
 // A realistic feed: `symbols` pairs trading in turn, 20 trades per symbol per
 // second, prices wandering by a few cents, small quantities with 8 decimals,
 // and a minute rollover every 1200 trades per symbol.
-std::vector<Tick> MakeTicks(int symbols, int count) {
-  std::vector<Tick> ticks;
+std::vector<domain::Tick> MakeTicks(int symbols, int count) {
+  std::vector<domain::Tick> ticks;
   ticks.reserve(count);
   BenchmarkRandom random;
   auto next = [&random] { return random.Next(); };
@@ -34,7 +34,7 @@ std::vector<Tick> MakeTicks(int symbols, int count) {
     const common::Decimal quantity = *common::Decimal::FromRaw(
         static_cast<__int128>(next() % 100'000'000 + 1) *
         10'000'000'000);  // 8 decimals
-    ticks.push_back(Tick{
+    ticks.push_back(domain::Tick{
         "SYM" + std::to_string(symbol) + "USDT", *base.Add(offset), quantity,
         kT0 + sequence * 50 + static_cast<int64_t>(next() % 40), sequence});
   }
@@ -43,13 +43,13 @@ std::vector<Tick> MakeTicks(int symbols, int count) {
 
 void BM_Ingest(benchmark::State& state) {
   const int symbols = static_cast<int>(state.range(0));
-  const std::vector<Tick> ticks = MakeTicks(symbols, 200'000);
+  const std::vector<domain::Tick> ticks = MakeTicks(symbols, 200'000);
   int64_t processed = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    CandleAggregator aggregator;
+    domain::CandleAggregator aggregator;
     state.ResumeTiming();
-    for (const Tick& tick : ticks) {
+    for (const domain::Tick& tick : ticks) {
       benchmark::DoNotOptimize(aggregator.Ingest(tick));
     }
     benchmark::DoNotOptimize(aggregator.TakeClosedCandles());

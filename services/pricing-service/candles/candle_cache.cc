@@ -14,12 +14,12 @@ bool CandleCache::Fresh(const StoredCandles& snapshot, int64_t now_ms) const {
 }
 
 std::shared_ptr<const StoredCandles> CandleCache::Build(
-    std::vector<Candle> candles, int64_t end_ms) const {
+    std::vector<domain::Candle> candles, int64_t end_ms) const {
   auto snapshot = std::make_shared<StoredCandles>();
   snapshot->candles = std::move(candles);
   snapshot->end_ms = end_ms;
   snapshot->offsets.reserve(snapshot->candles.size() + 1);
-  for (const Candle& candle : snapshot->candles) {
+  for (const domain::Candle& candle : snapshot->candles) {
     snapshot->offsets.push_back(snapshot->encoded.size());
     encoder_(candle, &snapshot->encoded);
   }
@@ -28,7 +28,7 @@ std::shared_ptr<const StoredCandles> CandleCache::Build(
 }
 
 std::shared_ptr<const StoredCandles> CandleCache::Get(const std::string& pair,
-                                                      Interval interval,
+                                                      domain::Interval interval,
                                                       int64_t now_ms,
                                                       const Loader& load) {
   if (!enabled()) return Build(load(now_ms), now_ms);

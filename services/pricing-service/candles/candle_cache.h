@@ -41,7 +41,7 @@ namespace cryptotracker::pricing::candles {
 // The newest stored candles of one (pair, interval) as read at one time.
 struct StoredCandles {
   // Ascending open time; every one opened before `end_ms`.
-  std::vector<Candle> candles;
+  std::vector<domain::Candle> candles;
   // The exclusive upper bound of open times they were read with (the wall
   // clock at the time).
   int64_t end_ms = 0;
@@ -60,9 +60,10 @@ struct StoredCandles {
 class CandleCache {
  public:
   // Reads the newest stored candles opening before `end_ms`, ascending.
-  using Loader = std::function<std::vector<Candle>(int64_t end_ms)>;
+  using Loader = std::function<std::vector<domain::Candle>(int64_t end_ms)>;
   // Appends the encoding of one candle to `out`.
-  using Encoder = std::function<void(const Candle& candle, std::string* out)>;
+  using Encoder =
+      std::function<void(const domain::Candle& candle, std::string* out)>;
 
   // Snapshots are reused for `ttl_ms` (0 or less: never, see enabled()).
   CandleCache(int64_t ttl_ms, Encoder encoder);
@@ -79,8 +80,8 @@ class CandleCache {
   // above). Never null; with the cache disabled, always a new snapshot.
   // So the result always satisfies end_ms <= now_ms.
   std::shared_ptr<const StoredCandles> Get(const std::string& pair,
-                                           Interval interval, int64_t now_ms,
-                                           const Loader& load);
+                                           domain::Interval interval,
+                                           int64_t now_ms, const Loader& load);
 
  private:
   struct Entry {
@@ -88,11 +89,11 @@ class CandleCache {
     // Whether a caller is reading a replacement right now.
     bool loading = false;
   };
-  using Key = std::pair<std::string, Interval>;
+  using Key = std::pair<std::string, domain::Interval>;
 
   bool Fresh(const StoredCandles& snapshot, int64_t now_ms) const;
-  std::shared_ptr<const StoredCandles> Build(std::vector<Candle> candles,
-                                             int64_t end_ms) const;
+  std::shared_ptr<const StoredCandles> Build(
+      std::vector<domain::Candle> candles, int64_t end_ms) const;
 
   const int64_t ttl_ms_;
   const Encoder encoder_;

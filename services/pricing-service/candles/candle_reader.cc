@@ -15,7 +15,8 @@ constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 
 // Keeps the first (ascending) or last `limit` candles.
-void Trim(std::vector<Candle>& candles, size_t limit, bool keep_newest) {
+void Trim(std::vector<domain::Candle>& candles, size_t limit,
+          bool keep_newest) {
   if (candles.size() <= limit) return;
   if (keep_newest) {
     candles.erase(candles.begin(),
@@ -35,24 +36,24 @@ CandleReader::CandleReader(storage::PricingRepository& repository,
       recorder_(recorder),
       cache_(cache_ttl.count(), std::move(encoder)) {}
 
-std::vector<Candle> CandleReader::LoadOneMinute(const std::string& pair,
-                                                std::optional<int64_t> start_ms,
-                                                int64_t end_ms, int limit) {
+std::vector<domain::Candle> CandleReader::LoadOneMinute(
+    const std::string& pair, std::optional<int64_t> start_ms, int64_t end_ms,
+    int limit) {
   const bool newest = !start_ms.has_value();
   const int64_t from = start_ms.value_or(0);
-  std::vector<Candle> stored = repository_.QueryCandles(
-      pair, Interval::k1m, from, end_ms, limit, newest);
+  std::vector<domain::Candle> stored = repository_.QueryCandles(
+      pair, domain::Interval::k1m, from, end_ms, limit, newest);
   if (recorder_ == nullptr) return stored;
   // Unpersisted candles are newer than (or replace) stored ones.
-  std::map<int64_t, Candle> by_time;
-  for (Candle& candle : stored) {
+  std::map<int64_t, domain::Candle> by_time;
+  for (domain::Candle& candle : stored) {
     by_time[candle.open_time_ms] = std::move(candle);
   }
-  for (Candle& candle : recorder_->UnpersistedCandles(pair)) {
+  for (domain::Candle& candle : recorder_->UnpersistedCandles(pair)) {
     if (candle.open_time_ms < from || candle.open_time_ms >= end_ms) continue;
     by_time[candle.open_time_ms] = std::move(candle);
   }
-  std::vector<Candle> merged;
+  std::vector<domain::Candle> merged;
   merged.reserve(by_time.size());
   for (auto& [time, candle] : by_time) merged.push_back(std::move(candle));
   Trim(merged, static_cast<size_t>(limit), newest);
@@ -63,7 +64,7 @@ size_t CandleWindow::size() const {
   return (stored == nullptr ? 0 : stored->candles.size() - first) + rest.size();
 }
 
-const Candle* CandleWindow::LastStored() const {
+const domain::Candle* CandleWindow::LastStored() const {
   if (stored != nullptr) {
     return first < stored->candles.size() ? &stored->candles.back() : nullptr;
   }
@@ -82,25 +83,25 @@ void CandleWindow::KeepNewest(size_t limit) {
   rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(drop));
 }
 
-std::vector<Candle> CandleWindow::ToVector() && {
+std::vector<domain::Candle> CandleWindow::ToVector() && {
   if (stored == nullptr) return std::move(rest);
-  std::vector<Candle> all;
+  std::vector<domain::Candle> all;
   all.reserve(size());
   all.insert(all.end(),
              stored->candles.begin() + static_cast<std::ptrdiff_t>(first),
              stored->candles.end());
-  for (Candle& candle : rest) all.push_back(std::move(candle));
+  for (domain::Candle& candle : rest) all.push_back(std::move(candle));
   return all;
 }
 
 CandleWindow CandleReader::LoadCandles(const std::string& pair,
-                                       Interval interval,
+                                       domain::Interval interval,
                                        std::optional<int64_t> start_ms,
                                        int64_t end_ms, int limit,
                                        int64_t now_ms) {
   const bool newest = !start_ms.has_value();
   CandleWindow window;
-  if (interval == Interval::k1m) {
+  if (interval == domain::Interval::k1m) {
     // Not cached: stored one-minute candles are not followed by a tail
     // computed from elsewhere, so a stale copy would miss the minutes the
     // recorder persisted since.
@@ -128,15 +129,15 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
   }
 
   // Buckets after the newest materialised one come from one-minute candles.
-  const int64_t width = IntervalMillis(interval);
+  const int64_t width = domain::IntervalMillis(interval);
   int64_t tail_from;
-  if (const Candle* last = window.LastStored(); last != nullptr) {
+  if (const domain::Candle* last = window.LastStored(); last != nullptr) {
     tail_from = last->close_time_ms();
   } else if (start_ms.has_value()) {
-    tail_from = AlignToInterval(*start_ms, interval);
+    tail_from = domain::AlignToInterval(*start_ms, interval);
   } else {
     tail_from = std::max<int64_t>(
-        0, AlignToInterval(end_ms, interval) - int64_t{limit} * width);
+        0, domain::AlignToInterval(end_ms, interval) - int64_t{limit} * width);
   }
   if (tail_from >= end_ms) return window;
   // A tail that fits the row cap is read forwards from its start; only a
@@ -144,17 +145,19 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
   // must cut the old side. Reading a short tail from the newest end would
   // load up to the whole cap of minutes only to drop most of them.
   const bool tail_fits =
-      (end_ms - tail_from) / IntervalMillis(Interval::k1m) <= kMaxRollUpMinutes;
+      (end_ms - tail_from) / domain::IntervalMillis(domain::Interval::k1m) <=
+      kMaxRollUpMinutes;
   const bool read_newest = newest && !tail_fits;
-  std::vector<Candle> minutes =
+  std::vector<domain::Candle> minutes =
       read_newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
                   : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
   const bool truncated = !tail_fits && minutes.size() == kMaxRollUpMinutes;
   // In newest mode the lower bound is applied here.
-  std::erase_if(minutes,
-                [&](const Candle& c) { return c.open_time_ms < tail_from; });
-  absl::StatusOr<std::vector<Candle>> rolled =
-      RollUp(minutes, interval, now_ms);
+  std::erase_if(minutes, [&](const domain::Candle& c) {
+    return c.open_time_ms < tail_from;
+  });
+  absl::StatusOr<std::vector<domain::Candle>> rolled =
+      domain::RollUp(minutes, interval, now_ms);
   if (!rolled.ok()) {
     common::LogWarn(
         "candle roll-up failed",
@@ -170,7 +173,7 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
       rolled->pop_back();
     }
   }
-  for (Candle& candle : *rolled) {
+  for (domain::Candle& candle : *rolled) {
     if (candle.open_time_ms < tail_from || candle.open_time_ms >= end_ms) {
       continue;
     }
@@ -187,13 +190,14 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
 
 std::optional<common::Decimal> CandleReader::PriceAt(const std::string& pair,
                                                      int64_t time_ms) {
-  std::vector<Candle> minute = repository_.QueryCandles(
-      pair, Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
+  std::vector<domain::Candle> minute = repository_.QueryCandles(
+      pair, domain::Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
   if (!minute.empty()) return minute.back().close;
   // One-minute candles may have expired; an hourly candle that ended by
   // then is the next best.
-  std::vector<Candle> hour = repository_.QueryCandles(
-      pair, Interval::k1h, time_ms - kDayMs, time_ms - kHourMs + 1, 1, true);
+  std::vector<domain::Candle> hour =
+      repository_.QueryCandles(pair, domain::Interval::k1h, time_ms - kDayMs,
+                               time_ms - kHourMs + 1, 1, true);
   if (!hour.empty()) return hour.back().close;
   return std::nullopt;
 }

@@ -44,15 +44,15 @@ inline constexpr int kMaxCandleLimit = 1000;
 struct CandleWindow {
   std::shared_ptr<const StoredCandles> stored;
   size_t first = 0;
-  std::vector<Candle> rest;
+  std::vector<domain::Candle> rest;
 
   size_t size() const;
   // The newest stored candle, or null when none is in the window.
-  const Candle* LastStored() const;
+  const domain::Candle* LastStored() const;
   // Drops the oldest candles beyond `limit`.
   void KeepNewest(size_t limit);
   // Every candle of the window, in order.
-  std::vector<Candle> ToVector() &&;
+  std::vector<domain::Candle> ToVector() &&;
 };
 
 class CandleReader {
@@ -74,7 +74,7 @@ class CandleReader {
   // wider intervals in newest mode from the candle cache), roll-ups
   // computed from stored one-minute candles for the recent buckets not
   // materialised yet, and the recorder's unpersisted and open candles.
-  CandleWindow LoadCandles(const std::string& pair, Interval interval,
+  CandleWindow LoadCandles(const std::string& pair, domain::Interval interval,
                            std::optional<int64_t> start_ms, int64_t end_ms,
                            int limit, int64_t now_ms);
 
@@ -84,9 +84,9 @@ class CandleReader {
                                          int64_t time_ms);
 
  private:
-  std::vector<Candle> LoadOneMinute(const std::string& pair,
-                                    std::optional<int64_t> start_ms,
-                                    int64_t end_ms, int limit);
+  std::vector<domain::Candle> LoadOneMinute(const std::string& pair,
+                                            std::optional<int64_t> start_ms,
+                                            int64_t end_ms, int limit);
 
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;

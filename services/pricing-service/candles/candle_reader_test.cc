@@ -21,8 +21,9 @@ namespace {
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 3'600'000;
 
-Candle StoredCandle(Interval interval, int64_t open_time_ms, int close) {
-  Candle candle;
+domain::Candle StoredCandle(domain::Interval interval, int64_t open_time_ms,
+                            int close) {
+  domain::Candle candle;
   candle.symbol = "BTCUSDT";
   candle.interval = interval;
   candle.open_time_ms = open_time_ms;
@@ -36,7 +37,7 @@ Candle StoredCandle(Interval interval, int64_t open_time_ms, int close) {
 }
 
 // Snapshot bytes are not looked at here.
-void EncodeNothing(const Candle&, std::string*) {}
+void EncodeNothing(const domain::Candle&, std::string*) {}
 
 class CandleReaderTest : public ::testing::Test {
  protected:
@@ -48,12 +49,12 @@ class CandleReaderTest : public ::testing::Test {
                             migrations::Migrations());
     repository_ = std::make_unique<storage::PricingRepository>(*pool_);
     now_ms_ = common::WallClockMs();
-    this_hour_ = AlignToInterval(now_ms_, Interval::k1h);
+    this_hour_ = domain::AlignToInterval(now_ms_, domain::Interval::k1h);
   }
 
-  void Store(const std::vector<Candle>& candles) {
+  void Store(const std::vector<domain::Candle>& candles) {
     std::vector<market::SourcedCandle> batch;
-    for (const Candle& candle : candles) {
+    for (const domain::Candle& candle : candles) {
       batch.push_back({candle, "binance:klines"});
     }
     repository_->UpsertCandles(batch);
@@ -63,10 +64,10 @@ class CandleReaderTest : public ::testing::Test {
   static std::vector<std::string> HourlyCloses(CandleReader& reader,
                                                int64_t now_ms, int limit) {
     std::vector<std::string> closes;
-    for (const Candle& candle :
+    for (const domain::Candle& candle :
          reader
-             .LoadCandles("BTCUSDT", Interval::k1h, std::nullopt, now_ms, limit,
-                          now_ms)
+             .LoadCandles("BTCUSDT", domain::Interval::k1h, std::nullopt,
+                          now_ms, limit, now_ms)
              .ToVector()) {
       closes.push_back(candle.close.ToString());
     }
@@ -81,7 +82,7 @@ class CandleReaderTest : public ::testing::Test {
 };
 
 TEST_F(CandleReaderTest, AStoredCandleRewrittenShowsUpWhenTheCacheExpires) {
-  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
+  Store({StoredCandle(domain::Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
   CandleReader cached(*repository_, nullptr, std::chrono::minutes(1),
                       EncodeNothing);
   CandleReader uncached(*repository_, nullptr, std::chrono::milliseconds(0),
@@ -89,7 +90,7 @@ TEST_F(CandleReaderTest, AStoredCandleRewrittenShowsUpWhenTheCacheExpires) {
   EXPECT_EQ(HourlyCloses(cached, now_ms_, 10), std::vector<std::string>{"100"});
 
   // The rollup job recomputes the bucket.
-  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 101)});
+  Store({StoredCandle(domain::Interval::k1h, this_hour_ - 3 * kHourMs, 101)});
   EXPECT_EQ(HourlyCloses(cached, now_ms_ + 1'000, 10),
             std::vector<std::string>{"100"});  // within the cache's TTL
   EXPECT_EQ(HourlyCloses(uncached, now_ms_ + 1'000, 10),
@@ -99,7 +100,7 @@ TEST_F(CandleReaderTest, AStoredCandleRewrittenShowsUpWhenTheCacheExpires) {
 }
 
 TEST_F(CandleReaderTest, BucketsAfterACachedSnapshotComeFromMinutes) {
-  Store({StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
+  Store({StoredCandle(domain::Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
   CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
                       EncodeNothing);
   EXPECT_EQ(HourlyCloses(reader, now_ms_, 10), std::vector<std::string>{"100"});
@@ -107,8 +108,8 @@ TEST_F(CandleReaderTest, BucketsAfterACachedSnapshotComeFromMinutes) {
   // Minutes of a later hour arrive after the snapshot was taken, and are not
   // rolled up yet: the hour is computed from them all the same.
   const int64_t later = this_hour_ - 2 * kHourMs;
-  Store({StoredCandle(Interval::k1m, later, 110),
-         StoredCandle(Interval::k1m, later + kMinuteMs, 111)});
+  Store({StoredCandle(domain::Interval::k1m, later, 110),
+         StoredCandle(domain::Interval::k1m, later + kMinuteMs, 111)});
   EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 10),
             (std::vector<std::string>{"100", "111"}));
   EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 1),
@@ -116,24 +117,25 @@ TEST_F(CandleReaderTest, BucketsAfterACachedSnapshotComeFromMinutes) {
 }
 
 TEST_F(CandleReaderTest, FromAStartTimeTheFirstCandlesAreRead) {
-  Store({StoredCandle(Interval::k1h, this_hour_ - 5 * kHourMs, 100),
-         StoredCandle(Interval::k1h, this_hour_ - 4 * kHourMs, 101),
-         StoredCandle(Interval::k1h, this_hour_ - 3 * kHourMs, 102)});
+  Store({StoredCandle(domain::Interval::k1h, this_hour_ - 5 * kHourMs, 100),
+         StoredCandle(domain::Interval::k1h, this_hour_ - 4 * kHourMs, 101),
+         StoredCandle(domain::Interval::k1h, this_hour_ - 3 * kHourMs, 102)});
   CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
                       EncodeNothing);
-  const std::vector<Candle> candles =
+  const std::vector<domain::Candle> candles =
       reader
-          .LoadCandles("BTCUSDT", Interval::k1h, this_hour_ - 4 * kHourMs,
-                       now_ms_, 1, now_ms_)
+          .LoadCandles("BTCUSDT", domain::Interval::k1h,
+                       this_hour_ - 4 * kHourMs, now_ms_, 1, now_ms_)
           .ToVector();
   ASSERT_EQ(candles.size(), 1u);
   EXPECT_EQ(candles[0].close.ToString(), "101");
 }
 
 TEST_F(CandleReaderTest, TheRecordersOpenMinuteFollowsTheStoredOnes) {
-  const int64_t minute = AlignToInterval(now_ms_, Interval::k1m);
-  Store({StoredCandle(Interval::k1m, minute - 2 * kMinuteMs, 100),
-         StoredCandle(Interval::k1m, minute - kMinuteMs, 101)});
+  const int64_t minute =
+      domain::AlignToInterval(now_ms_, domain::Interval::k1m);
+  Store({StoredCandle(domain::Interval::k1m, minute - 2 * kMinuteMs, 100),
+         StoredCandle(domain::Interval::k1m, minute - kMinuteMs, 101)});
   market::CandleRecorder recorder(*repository_, {"BTCUSDT"});
   // The recorder's open minute; no flush has written it.
   recorder.OnTick({"BTCUSDT", common::Decimal::FromInteger(105),
@@ -143,15 +145,15 @@ TEST_F(CandleReaderTest, TheRecordersOpenMinuteFollowsTheStoredOnes) {
                     EncodeNothing);
   CandleReader stored_only(*repository_, nullptr, std::chrono::minutes(1),
                            EncodeNothing);
-  const std::vector<Candle> with_live =
-      live.LoadCandles("BTCUSDT", Interval::k1m, std::nullopt, now_ms_ + 1, 10,
-                       now_ms_ + 1)
+  const std::vector<domain::Candle> with_live =
+      live.LoadCandles("BTCUSDT", domain::Interval::k1m, std::nullopt,
+                       now_ms_ + 1, 10, now_ms_ + 1)
           .ToVector();
   ASSERT_EQ(with_live.size(), 3u);
   EXPECT_EQ(with_live[2].close.ToString(), "105");
   EXPECT_FALSE(with_live[2].closed);
   EXPECT_EQ(stored_only
-                .LoadCandles("BTCUSDT", Interval::k1m, std::nullopt,
+                .LoadCandles("BTCUSDT", domain::Interval::k1m, std::nullopt,
                              now_ms_ + 1, 10, now_ms_ + 1)
                 .size(),
             2u);
@@ -163,11 +165,11 @@ TEST_F(CandleReaderTest, PriceAtFallsBackFromMinutesToHours) {
   const int64_t day_ago = this_hour_ - 24 * kHourMs;
   EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago), std::nullopt);
   // Only an hourly candle that ended by then.
-  Store({StoredCandle(Interval::k1h, day_ago - 2 * kHourMs, 90)});
+  Store({StoredCandle(domain::Interval::k1h, day_ago - 2 * kHourMs, 90)});
   EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago),
             common::Decimal::FromInteger(90));
   // A minute within the two hours before wins.
-  Store({StoredCandle(Interval::k1m, day_ago - 30 * kMinuteMs, 95)});
+  Store({StoredCandle(domain::Interval::k1m, day_ago - 30 * kMinuteMs, 95)});
   EXPECT_EQ(reader.PriceAt("BTCUSDT", day_ago),
             common::Decimal::FromInteger(95));
 }

@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "services/pricing-service/domain/indicators.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 LatestValue Latest(const absl::StatusOr<Series>& series) {
@@ -62,4 +62,4 @@ AnalysisValues Analyze(std::span<const Candle> candles, Interval interval) {
   return values;
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

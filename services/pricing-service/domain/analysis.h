@@ -15,7 +15,7 @@
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/domain/interval.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 // Analysis uses up to this many of the most recent closed candles.
 inline constexpr int kAnalysisCandles = 500;
@@ -66,6 +66,6 @@ std::vector<Candle> AnalysisCandles(std::vector<Candle> candles);
 // `interval`.
 AnalysisValues Analyze(std::span<const Candle> candles, Interval interval);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain
 
 #endif  // CRYPTOTRACKER_PRICING_DOMAIN_ANALYSIS_H_

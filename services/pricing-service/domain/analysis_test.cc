@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 // `count` closed one-minute candles closing 100, 101, ... and opening 1
@@ -104,4 +104,4 @@ TEST(AnalysisTest, AnalysisCandlesAreTheNewestClosedOnes) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

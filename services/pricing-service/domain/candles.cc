@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
@@ -255,4 +255,4 @@ absl::StatusOr<std::vector<Candle>> RollUp(
   return RollUpImpl(one_minute, target, now_ms);
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -24,7 +24,7 @@
 #include "services/common/decimal.h"
 #include "services/pricing-service/domain/interval.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 // One trade.
 struct Tick {
@@ -184,6 +184,6 @@ absl::StatusOr<std::vector<Candle>> RollUp(
 absl::StatusOr<std::vector<Candle>> RollUp(
     const std::vector<Candle>& one_minute, Interval target, int64_t now_ms);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain
 
 #endif  // CRYPTOTRACKER_PRICING_DOMAIN_CANDLES_H_

@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 // 2024-01-01T00:00:00Z.
@@ -459,4 +459,4 @@ TEST(RollUpTest, AggregatorOutputRollsUpToTheSameTotals) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 constexpr char kInsufficientData[] = "insufficient data";
@@ -293,4 +293,4 @@ absl::StatusOr<Drawdown> MaxDrawdown(std::span<const double> closes) {
   return worst;
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

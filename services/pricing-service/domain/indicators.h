@@ -25,7 +25,7 @@
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/domain/interval.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 // An indicator's values aligned with its input: values[k] belongs to input
 // index first_index + k, and the series runs to the last input index. A
@@ -114,6 +114,6 @@ struct Drawdown {
 };
 absl::StatusOr<Drawdown> MaxDrawdown(std::span<const double> closes);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain
 
 #endif  // CRYPTOTRACKER_PRICING_DOMAIN_INDICATORS_H_

@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 struct ReferenceSeries {
@@ -256,4 +256,4 @@ TEST(IndicatorsTest, OhlcSeriesFromCandles) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 absl::StatusOr<Interval> ParseInterval(std::string_view name) {
   for (Interval interval : kAllIntervals) {
@@ -67,4 +67,4 @@ double PeriodsPerYear(Interval interval) {
   return kMillisPerYear / static_cast<double>(IntervalMillis(interval));
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 enum class Interval { k1m, k5m, k15m, k1h, k4h, k1d };
 
@@ -37,6 +37,6 @@ int64_t AlignToInterval(int64_t time_ms, Interval interval);
 // annualising uses calendar time rather than 252 trading days.
 double PeriodsPerYear(Interval interval);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain
 
 #endif  // CRYPTOTRACKER_PRICING_DOMAIN_INTERVAL_H_

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 // 2024-01-01T00:00:00Z.
@@ -73,4 +73,4 @@ TEST(IntervalTest, PeriodsPerYearUseCalendarTime) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -4,7 +4,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 MarketBreadth MeasureBreadth(std::span<const AssetMove> moves) {
   MarketBreadth breadth;
@@ -41,4 +41,4 @@ MarketBreadth MeasureBreadth(std::span<const AssetMove> moves) {
   return breadth;
 }
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -8,7 +8,7 @@
 
 #include "services/common/decimal.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 
 // One asset's 24-hour move as breadth counts it.
 struct AssetMove {
@@ -33,6 +33,6 @@ struct MarketBreadth {
 
 MarketBreadth MeasureBreadth(std::span<const AssetMove> moves);
 
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain
 
 #endif  // CRYPTOTRACKER_PRICING_DOMAIN_MARKET_BREADTH_H_

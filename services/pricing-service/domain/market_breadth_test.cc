@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing {
+namespace cryptotracker::pricing::domain {
 namespace {
 
 common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
@@ -63,4 +63,4 @@ TEST(MarketBreadthTest, AVolumeThatWouldOverflowIsLeftOut) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing
+}  // namespace cryptotracker::pricing::domain

@@ -64,7 +64,7 @@ void ParseRawRequest(const grpc::ByteBuffer& raw, Message* message) {
 
 // Indicator values leave floating point through Decimal::FromDouble; ""
 // when there was no value or it is not representable.
-std::string FormatDouble(LatestValue value, int digits) {
+std::string FormatDouble(domain::LatestValue value, int digits) {
   if (!value.has_value()) return std::string();
   absl::StatusOr<common::Decimal> decimal =
       common::Decimal::FromDouble(*value, digits);
@@ -72,7 +72,7 @@ std::string FormatDouble(LatestValue value, int digits) {
 }
 
 // A fraction (0.05) as a percentage ("5").
-std::string FormatPercent(LatestValue fraction) {
+std::string FormatPercent(domain::LatestValue fraction) {
   if (!fraction.has_value()) return std::string();
   return FormatDouble(*fraction * 100.0, kPercentDigits);
 }
@@ -266,7 +266,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
         v1::GetCandlesRequest parsed;
         ParseRawRequest(*request, &parsed);
         const std::string symbol = NormaliseSymbol(parsed.symbol(), "symbol");
-        const Interval interval = IntervalFromProto(parsed.interval());
+        const domain::Interval interval = IntervalFromProto(parsed.interval());
         if (parsed.limit() < 0 || parsed.limit() > candles::kMaxCandleLimit) {
           throw ValidationError(
               "limit",
@@ -320,7 +320,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
         }
         if (!window.rest.empty()) {
           std::string tail;
-          for (const Candle& candle : window.rest) {
+          for (const domain::Candle& candle : window.rest) {
             AppendCandleField(candle, &tail);
           }
           slices.emplace_back(tail);
@@ -335,17 +335,18 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
   return common::FinishOnExecutor(
       blocking_, context, "GetAnalysis", [this, request, response] {
         const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
-        const Interval interval = IntervalFromProto(request->interval());
+        const domain::Interval interval =
+            IntervalFromProto(request->interval());
         const std::string pair = PairOf(symbol);
         const int64_t now_ms = common::WallClockMs();
-        const std::vector<Candle> candles = AnalysisCandles(
+        const std::vector<domain::Candle> candles = domain::AnalysisCandles(
             candles_
                 .LoadCandles(pair, interval, std::nullopt, now_ms,
-                             kAnalysisCandles + 1, now_ms)
+                             domain::kAnalysisCandles + 1, now_ms)
                 .ToVector());
         if (candles.empty()) {
           throw StatusException(common::Unavailable(
-              "no closed " + std::string(IntervalName(interval)) +
+              "no closed " + std::string(domain::IntervalName(interval)) +
               " candles stored yet for " + symbol));
         }
         response->set_symbol(symbol);
@@ -358,35 +359,36 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         range->set_candle_count(static_cast<int32_t>(candles.size()));
         response->set_last_close(candles.back().close.ToString());
 
-        const AnalysisValues values = Analyze(candles, interval);
-        for (const PeriodValue& sma : values.sma) {
+        const domain::AnalysisValues values =
+            domain::Analyze(candles, interval);
+        for (const domain::PeriodValue& sma : values.sma) {
           v1::MovingAverage* average = response->add_sma();
           average->set_period(sma.period);
           average->set_value(FormatDouble(sma.value, kPriceDigits));
         }
-        for (const PeriodValue& ema : values.ema) {
+        for (const domain::PeriodValue& ema : values.ema) {
           v1::MovingAverage* average = response->add_ema();
           average->set_period(ema.period);
           average->set_value(FormatDouble(ema.value, kPriceDigits));
         }
-        response->mutable_rsi()->set_period(kRsiPeriod);
+        response->mutable_rsi()->set_period(domain::kRsiPeriod);
         response->mutable_rsi()->set_value(
             FormatDouble(values.rsi, kPercentDigits));
         v1::Macd* macd = response->mutable_macd();
-        macd->set_fast_period(kMacdFastPeriod);
-        macd->set_slow_period(kMacdSlowPeriod);
-        macd->set_signal_period(kMacdSignalPeriod);
+        macd->set_fast_period(domain::kMacdFastPeriod);
+        macd->set_slow_period(domain::kMacdSlowPeriod);
+        macd->set_signal_period(domain::kMacdSignalPeriod);
         macd->set_macd(FormatDouble(values.macd_line, kPriceDigits));
         macd->set_signal(FormatDouble(values.macd_signal, kPriceDigits));
         macd->set_histogram(FormatDouble(values.macd_histogram, kPriceDigits));
         v1::BollingerBands* bands = response->mutable_bollinger();
-        bands->set_period(kBollingerPeriod);
+        bands->set_period(domain::kBollingerPeriod);
         bands->set_std_dev_multiplier(
-            std::to_string(kBollingerStdDevMultiplier));
+            std::to_string(domain::kBollingerStdDevMultiplier));
         bands->set_middle(FormatDouble(values.bollinger_middle, kPriceDigits));
         bands->set_upper(FormatDouble(values.bollinger_upper, kPriceDigits));
         bands->set_lower(FormatDouble(values.bollinger_lower, kPriceDigits));
-        response->mutable_atr()->set_period(kAtrPeriod);
+        response->mutable_atr()->set_period(domain::kAtrPeriod);
         response->mutable_atr()->set_value(
             FormatDouble(values.atr, kPriceDigits));
         response->set_realized_volatility_percent(
@@ -462,12 +464,12 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
       FillPrice(*ranked[ranked.size() - 1 - i], response->add_top_losers());
     }
 
-    std::vector<AssetMove> moves;
+    std::vector<domain::AssetMove> moves;
     moves.reserve(fresh.size());
     for (const auto& price : fresh) {
       moves.push_back({price.change_24h, price.quote_volume_24h});
     }
-    const MarketBreadth measured = MeasureBreadth(moves);
+    const domain::MarketBreadth measured = domain::MeasureBreadth(moves);
     response->set_total_volume_24h(measured.total_quote_volume.ToString());
     v1::MarketBreadth* breadth = response->mutable_breadth();
     breadth->set_advancing_count(measured.advancing);

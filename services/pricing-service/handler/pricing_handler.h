@@ -37,7 +37,7 @@ namespace cryptotracker::pricing::handler {
 // GetCandles' `limit` when the request names none.
 inline constexpr int kDefaultCandleLimit = 500;
 
-static_assert(kAnalysisCandles + 1 <= candles::kMaxCandleLimit,
+static_assert(domain::kAnalysisCandles + 1 <= candles::kMaxCandleLimit,
               "analysis reads its candles through the candle cache, which "
               "keeps kMaxCandleLimit of them");
 

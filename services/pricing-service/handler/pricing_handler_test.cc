@@ -252,11 +252,12 @@ TEST_F(PricingHandlerTest, GetCandlesBadInput) {
 }
 
 TEST_F(PricingHandlerTest, GetCandlesMergesStoredRollupsAndLiveCandles) {
-  const int64_t hour = AlignToInterval(WallMs(), Interval::k1h) - 3'600'000;
+  const int64_t hour =
+      domain::AlignToInterval(WallMs(), domain::Interval::k1h) - 3'600'000;
   std::vector<market::SourcedCandle> batch;
   // The whole previous hour in one-minute candles, closes 100..159.
   for (int i = 0; i < 60; ++i) {
-    Candle c;
+    domain::Candle c;
     c.symbol = "BTCUSDT";
     c.open_time_ms = hour + i * 60'000;
     c.open = c.low = common::Decimal::FromInteger(100 + i);
@@ -296,9 +297,9 @@ TEST_F(PricingHandlerTest, GetCandlesMergesStoredRollupsAndLiveCandles) {
   EXPECT_FALSE(response.candles(1).closed());
 
   // After materialisation the stored roll-up is served, same values.
-  ASSERT_EQ(
-      repository_->MaterializeRollups(Interval::k1h, hour, hour + 3'600'000),
-      1);
+  ASSERT_EQ(repository_->MaterializeRollups(domain::Interval::k1h, hour,
+                                            hour + 3'600'000),
+            1);
   response.Clear();
   request.set_limit(1);
   ASSERT_TRUE(GetCandles(request, &response).ok());
@@ -335,10 +336,11 @@ TEST_F(PricingHandlerTest, GetAnalysisComputesIndicatorsFromCandles) {
                grpc::StatusCode::NOT_FOUND, "XRP");
 
   // 30 closed minutes rising by 1 from 100.
-  const int64_t start = AlignToInterval(WallMs(), Interval::k1m) - 40 * 60'000;
+  const int64_t start =
+      domain::AlignToInterval(WallMs(), domain::Interval::k1m) - 40 * 60'000;
   std::vector<market::SourcedCandle> batch;
   for (int i = 0; i < 30; ++i) {
-    Candle c;
+    domain::Candle c;
     c.symbol = "ETHUSDT";
     c.open_time_ms = start + i * 60'000;
     c.open = c.low = common::Decimal::FromInteger(99 + i);

@@ -71,7 +71,7 @@ void FillPrice(const market::QuotedPrice& price, v1::Price* out) {
   out->set_stale(price.stale);
 }
 
-void FillCandle(const Candle& candle, v1::Candle* out) {
+void FillCandle(const domain::Candle& candle, v1::Candle* out) {
   SetTimestamp(candle.open_time_ms, out->mutable_open_time());
   SetTimestamp(candle.close_time_ms(), out->mutable_close_time());
   out->set_open(candle.open.ToString());
@@ -85,7 +85,7 @@ void FillCandle(const Candle& candle, v1::Candle* out) {
   out->set_closed(candle.closed);
 }
 
-void AppendCandleField(const Candle& candle, std::string* out) {
+void AppendCandleField(const domain::Candle& candle, std::string* out) {
   v1::Candle message;
   FillCandle(candle, &message);
   // Wire type 2 (length-delimited); tag and length as base-128 varints.
@@ -102,20 +102,20 @@ void AppendCandleField(const Candle& candle, std::string* out) {
   message.AppendToString(out);
 }
 
-Interval IntervalFromProto(v1::Interval interval) {
+domain::Interval IntervalFromProto(v1::Interval interval) {
   switch (interval) {
     case v1::INTERVAL_1M:
-      return Interval::k1m;
+      return domain::Interval::k1m;
     case v1::INTERVAL_5M:
-      return Interval::k5m;
+      return domain::Interval::k5m;
     case v1::INTERVAL_15M:
-      return Interval::k15m;
+      return domain::Interval::k15m;
     case v1::INTERVAL_1H:
-      return Interval::k1h;
+      return domain::Interval::k1h;
     case v1::INTERVAL_4H:
-      return Interval::k4h;
+      return domain::Interval::k4h;
     case v1::INTERVAL_1D:
-      return Interval::k1d;
+      return domain::Interval::k1d;
     case v1::INTERVAL_UNSPECIFIED:
       throw common::ValidationError(
           "interval",

@@ -33,15 +33,15 @@ int64_t TimestampMillis(const google::protobuf::Timestamp& timestamp,
 std::string DecimalText(const std::optional<common::Decimal>& value);
 
 void FillPrice(const market::QuotedPrice& price, v1::Price* out);
-void FillCandle(const Candle& candle, v1::Candle* out);
+void FillCandle(const domain::Candle& candle, v1::Candle* out);
 // Appends `candle` encoded as one element of GetCandlesResponse.candles (tag,
 // length, Candle message): a GetCandlesResponse without candles followed by
 // such elements is the encoding of the response holding them.
-void AppendCandleField(const Candle& candle, std::string* out);
+void AppendCandleField(const domain::Candle& candle, std::string* out);
 
 // The domain interval of a contract interval; throws ValidationError
 // ("interval") for UNSPECIFIED and unknown values.
-Interval IntervalFromProto(v1::Interval interval);
+domain::Interval IntervalFromProto(v1::Interval interval);
 
 // Upper-cased symbol; throws ValidationError(field) unless it is 1 to 20
 // characters of A-Z and 0-9 (case-insensitive).

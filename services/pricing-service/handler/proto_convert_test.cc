@@ -10,10 +10,11 @@ namespace {
 
 common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 
-Candle MakeCandle(int64_t open_time_ms, const char* close, int64_t trades) {
-  Candle candle;
+domain::Candle MakeCandle(int64_t open_time_ms, const char* close,
+                          int64_t trades) {
+  domain::Candle candle;
   candle.symbol = "BTCUSDT";
-  candle.interval = Interval::k1h;
+  candle.interval = domain::Interval::k1h;
   candle.open_time_ms = open_time_ms;
   candle.open = D("24202.87");
   candle.high = D("24549.19");
@@ -30,7 +31,7 @@ Candle MakeCandle(int64_t open_time_ms, const char* close, int64_t trades) {
 // AppendCandleField per candle; that must be the very bytes protobuf writes
 // for the whole message, and read back as the same candles.
 TEST(ProtoConvertTest, CandleFieldsConcatenateToTheResponseEncoding) {
-  std::vector<Candle> candles = {
+  std::vector<domain::Candle> candles = {
       MakeCandle(1'792'062'000'000, "24532.68", 3475),
       MakeCandle(1'792'065'600'000, "0.00000001", 0),
       // A trade count beyond int32 is clamped, as FillCandle does.
@@ -44,7 +45,7 @@ TEST(ProtoConvertTest, CandleFieldsConcatenateToTheResponseEncoding) {
   whole.set_interval(v1::INTERVAL_1H);
   v1::GetCandlesResponse head = whole;
   std::string parts = head.SerializeAsString();
-  for (const Candle& candle : candles) {
+  for (const domain::Candle& candle : candles) {
     FillCandle(candle, whole.add_candles());
     AppendCandleField(candle, &parts);
   }
@@ -61,7 +62,7 @@ TEST(ProtoConvertTest, CandleFieldsConcatenateToTheResponseEncoding) {
 
 // A candle longer than 127 bytes needs a two-byte length prefix.
 TEST(ProtoConvertTest, CandleFieldWritesMultiByteLengths) {
-  Candle candle = MakeCandle(1'792'062'000'000, "24532.68", 3475);
+  domain::Candle candle = MakeCandle(1'792'062'000'000, "24532.68", 3475);
   candle.quote_volume = D("123456789012345678.123456789012345678");
   candle.volume = D("123456789012345678.123456789012345678");
   v1::Candle message;

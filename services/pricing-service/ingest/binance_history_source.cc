@@ -16,17 +16,17 @@ BinanceHistorySource::BinanceHistorySource(
     std::function<int64_t()> clock)
     : client_(std::move(client)), clock_(std::move(clock)) {}
 
-std::vector<Candle> BinanceHistorySource::FetchOneMinuteCandles(
+std::vector<domain::Candle> BinanceHistorySource::FetchOneMinuteCandles(
     const std::string& pair, int64_t from_ms, int64_t to_ms) {
-  absl::StatusOr<std::vector<Candle>> candles =
-      client_->GetCandles(pair, Interval::k1m, from_ms, to_ms, clock_());
+  absl::StatusOr<std::vector<domain::Candle>> candles = client_->GetCandles(
+      pair, domain::Interval::k1m, from_ms, to_ms, clock_());
   if (!candles.ok()) {
     throw std::runtime_error("klines of " + pair + ": " +
                              std::string(candles.status().ToString()));
   }
-  std::vector<Candle> closed;
+  std::vector<domain::Candle> closed;
   closed.reserve(candles->size());
-  for (Candle& candle : *candles) {
+  for (domain::Candle& candle : *candles) {
     if (candle.closed) closed.push_back(std::move(candle));
   }
   return closed;

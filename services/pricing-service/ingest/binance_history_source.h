@@ -23,9 +23,9 @@ class BinanceHistorySource final : public market::HistorySource {
 
   std::string name() const override { return "binance"; }
   // Throws std::runtime_error with the client's status on failure.
-  std::vector<Candle> FetchOneMinuteCandles(const std::string& pair,
-                                            int64_t from_ms,
-                                            int64_t to_ms) override;
+  std::vector<domain::Candle> FetchOneMinuteCandles(const std::string& pair,
+                                                    int64_t from_ms,
+                                                    int64_t to_ms) override;
 
   // Fails requests in progress and later ones (for shutdown).
   void Shutdown() { client_->Shutdown(); }

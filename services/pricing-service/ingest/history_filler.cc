@@ -14,7 +14,7 @@ constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kChunkMs = 24 * 60 * kMinuteMs;
 
 int64_t AlignDown(int64_t time_ms) {
-  return AlignToInterval(time_ms, Interval::k1m);
+  return domain::AlignToInterval(time_ms, domain::Interval::k1m);
 }
 
 }  // namespace
@@ -82,9 +82,10 @@ int64_t HistoryFiller::FetchAndStore(const std::string& pair, int64_t from_ms,
                                      int64_t to_ms) {
   const std::string source = source_.name() + ":klines";
   std::vector<market::SourcedCandle> batch;
-  for (Candle& candle : source_.FetchOneMinuteCandles(pair, from_ms, to_ms)) {
+  for (domain::Candle& candle :
+       source_.FetchOneMinuteCandles(pair, from_ms, to_ms)) {
     // Only whole, closed minutes of the asked pair and range are history.
-    if (!candle.closed || candle.interval != Interval::k1m ||
+    if (!candle.closed || candle.interval != domain::Interval::k1m ||
         candle.symbol != pair || candle.open_time_ms < from_ms ||
         candle.open_time_ms >= to_ms) {
       continue;
@@ -100,7 +101,8 @@ HistoryFiller RepositoryHistoryFiller(market::HistorySource& source,
   return HistoryFiller(
       source, repository,
       [&repository](const std::string& pair, int64_t from_ms, int64_t to_ms) {
-        return repository.StoredOpenTimes(pair, Interval::k1m, from_ms, to_ms);
+        return repository.StoredOpenTimes(pair, domain::Interval::k1m, from_ms,
+                                          to_ms);
       },
       common::WallClockMs);
 }

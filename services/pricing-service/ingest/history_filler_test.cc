@@ -40,12 +40,12 @@ TEST(MissingMinuteRangesTest, CompleteRangeHasNoHolesAndBoundsAlign) {
 class FakeHistory final : public market::HistorySource {
  public:
   std::string name() const override { return "fake"; }
-  std::vector<Candle> FetchOneMinuteCandles(const std::string& pair,
-                                            int64_t from_ms,
-                                            int64_t to_ms) override {
+  std::vector<domain::Candle> FetchOneMinuteCandles(const std::string& pair,
+                                                    int64_t from_ms,
+                                                    int64_t to_ms) override {
     if (fail) throw std::runtime_error("exchange down");
     requests.push_back({from_ms, to_ms});
-    std::vector<Candle> candles;
+    std::vector<domain::Candle> candles;
     for (int64_t t = from_ms; t < to_ms; t += kMinute) {
       candles.push_back(Minute(pair, t));
     }

@@ -133,7 +133,8 @@ void LiveIngest::ScheduleGapRepair(const std::string& pair, int64_t from,
                     {{"pair", pair}, {"from_ms", from}, {"to_ms", to}});
     return;
   }
-  const int64_t end = AlignToInterval(to, Interval::k1m) + kMinuteMs;
+  const int64_t end =
+      domain::AlignToInterval(to, domain::Interval::k1m) + kMinuteMs;
   const int64_t wait_ms =
       std::max<int64_t>(0, end - common::WallClockMs()) + 3000;
   worker_.PostAt(

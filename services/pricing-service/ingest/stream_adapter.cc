@@ -24,14 +24,16 @@ StreamAdapter::StreamAdapter(market::TickSink& sink, std::string source,
                              GapHandler on_gap)
     : sink_(sink), source_(std::move(source)), on_gap_(std::move(on_gap)) {}
 
-void StreamAdapter::OnTrade(const Tick& tick) { sink_.OnTick(tick, source_); }
+void StreamAdapter::OnTrade(const domain::Tick& tick) {
+  sink_.OnTick(tick, source_);
+}
 
 void StreamAdapter::OnTicker(const providers::Ticker& ticker) {
   sink_.OnTicker(ToMarketTicker(ticker), source_);
 }
 
-void StreamAdapter::OnKline(const Candle& candle) {
-  if (!candle.closed || candle.interval != Interval::k1m) return;
+void StreamAdapter::OnKline(const domain::Candle& candle) {
+  if (!candle.closed || candle.interval != domain::Interval::k1m) return;
   sink_.OnClosedCandle(candle, source_);
 }
 

@@ -35,9 +35,9 @@ class StreamAdapter final : public providers::StreamListener {
   // `source` is the provider name the sink records, e.g. "binance".
   StreamAdapter(market::TickSink& sink, std::string source, GapHandler on_gap);
 
-  void OnTrade(const Tick& tick) override;
+  void OnTrade(const domain::Tick& tick) override;
   void OnTicker(const providers::Ticker& ticker) override;
-  void OnKline(const Candle& candle) override;
+  void OnKline(const domain::Candle& candle) override;
   void OnGap(std::string symbol, int64_t from_ms, int64_t to_ms) override;
   void OnStatus(bool connected, std::string detail) override;
 

@@ -16,7 +16,7 @@ using ::testing::ElementsAre;
 // Records what reaches the service side.
 class RecordingSink final : public market::TickSink {
  public:
-  void OnTick(const Tick& tick, std::string_view source) override {
+  void OnTick(const domain::Tick& tick, std::string_view source) override {
     ticks.push_back(tick.symbol + "@" + tick.price.ToString() + "/" +
                     std::string(source));
   }
@@ -25,13 +25,13 @@ class RecordingSink final : public market::TickSink {
     tickers.push_back(ticker);
     sources.emplace_back(source);
   }
-  void OnClosedCandle(const Candle& candle, std::string_view) override {
+  void OnClosedCandle(const domain::Candle& candle, std::string_view) override {
     candles.push_back(candle);
   }
   std::vector<std::string> ticks;
   std::vector<market::MarketTicker> tickers;
   std::vector<std::string> sources;
-  std::vector<Candle> candles;
+  std::vector<domain::Candle> candles;
 };
 
 TEST(StreamAdapterTest, ForwardsTradesTickersAndOnlyClosedMinuteKlines) {
@@ -41,11 +41,11 @@ TEST(StreamAdapterTest, ForwardsTradesTickersAndOnlyClosedMinuteKlines) {
       sink, "binance", [&](const std::string& pair, int64_t from, int64_t to) {
         gaps.push_back(pair + ":" + std::to_string(to - from));
       });
-  adapter.OnTrade(Tick{.symbol = "BTCUSDT",
-                       .price = D("97000.12"),
-                       .quantity = D("0.5"),
-                       .time_ms = kT0,
-                       .trade_id = 7});
+  adapter.OnTrade(domain::Tick{.symbol = "BTCUSDT",
+                               .price = D("97000.12"),
+                               .quantity = D("0.5"),
+                               .time_ms = kT0,
+                               .trade_id = 7});
   providers::Ticker ticker;
   ticker.symbol = "ETHUSDT";
   ticker.event_time_ms = kT0 + 5;
@@ -58,8 +58,8 @@ TEST(StreamAdapterTest, ForwardsTradesTickersAndOnlyClosedMinuteKlines) {
   adapter.OnTicker(ticker);
   adapter.OnKline(Minute("BTCUSDT", kT0, /*closed=*/false));
   adapter.OnKline(Minute("BTCUSDT", kT0, /*closed=*/true));
-  Candle hourly = Minute("BTCUSDT", kT0);
-  hourly.interval = Interval::k1h;
+  domain::Candle hourly = Minute("BTCUSDT", kT0);
+  hourly.interval = domain::Interval::k1h;
   adapter.OnKline(hourly);
   adapter.OnGap("SOLUSDT", kT0, kT0 + 90'000);
 

@@ -19,11 +19,11 @@ inline common::Decimal D(const char* text) {
   return *common::Decimal::Parse(text);
 }
 
-inline Candle Minute(const std::string& pair, int64_t open_time,
-                     bool closed = true) {
-  Candle candle;
+inline domain::Candle Minute(const std::string& pair, int64_t open_time,
+                             bool closed = true) {
+  domain::Candle candle;
   candle.symbol = pair;
-  candle.interval = Interval::k1m;
+  candle.interval = domain::Interval::k1m;
   candle.open_time_ms = open_time;
   candle.open = D("10");
   candle.high = D("12");

@@ -22,12 +22,12 @@ void RunRollup(storage::PricingRepository& repository,
   const int64_t to = now_ms - 5 * kMinuteMs;
   const int64_t from =
       to - int64_t{settings.rollup_lookback_hours} * 60 * kMinuteMs;
-  for (Interval interval : kAllIntervals) {
-    if (interval == Interval::k1m) continue;
+  for (domain::Interval interval : domain::kAllIntervals) {
+    if (interval == domain::Interval::k1m) continue;
     const int64_t rows = repository.MaterializeRollups(interval, from, to);
-    common::LogInfo(
-        "roll-up materialised",
-        {{"interval", std::string(IntervalName(interval))}, {"rows", rows}});
+    common::LogInfo("roll-up materialised",
+                    {{"interval", std::string(domain::IntervalName(interval))},
+                     {"rows", rows}});
   }
   const storage::RetentionResult retention = repository.ApplyRetention(
       now_ms - int64_t{settings.candle_retention_days} * kDayMs,

@@ -29,19 +29,19 @@ CandleRecorder::CandleRecorder(CandleStore& store,
 
 CandleRecorder::~CandleRecorder() { Stop(); }
 
-void CandleRecorder::OnTick(const Tick& tick, std::string_view source) {
+void CandleRecorder::OnTick(const domain::Tick& tick, std::string_view source) {
   std::lock_guard lock(mu_);
   if (!pairs_.contains(tick.symbol)) {
     ++stats_.unknown_pair;
     return;
   }
-  const IngestOutcome outcome = aggregator_.Ingest(tick);
-  if (outcome == IngestOutcome::kAccepted) {
+  const domain::IngestOutcome outcome = aggregator_.Ingest(tick);
+  if (outcome == domain::IngestOutcome::kAccepted) {
     ++stats_.ticks_accepted;
     if (last_source_ != source) last_source_ = std::string(source);
     // A tick of a new minute closes the previous one; move it to the buffer
     // right away so readers see it (see UnpersistedCandles).
-    for (Candle& candle : aggregator_.TakeClosedCandles()) {
+    for (domain::Candle& candle : aggregator_.TakeClosedCandles()) {
       buffer_.push_back({std::move(candle), last_source_ + ":trades"});
     }
   } else {
@@ -49,14 +49,14 @@ void CandleRecorder::OnTick(const Tick& tick, std::string_view source) {
   }
 }
 
-void CandleRecorder::OnClosedCandle(const Candle& candle,
+void CandleRecorder::OnClosedCandle(const domain::Candle& candle,
                                     std::string_view source) {
   std::lock_guard lock(mu_);
   if (!pairs_.contains(candle.symbol)) {
     ++stats_.unknown_pair;
     return;
   }
-  if (candle.interval != Interval::k1m || !candle.closed) return;
+  if (candle.interval != domain::Interval::k1m || !candle.closed) return;
   buffer_.push_back({candle, std::string(source) + ":klines"});
 }
 
@@ -66,7 +66,7 @@ bool CandleRecorder::Flush() {
   {
     std::lock_guard lock(mu_);
     aggregator_.AdvanceTo(options_.clock());
-    for (Candle& candle : aggregator_.TakeClosedCandles()) {
+    for (domain::Candle& candle : aggregator_.TakeClosedCandles()) {
       buffer_.push_back({std::move(candle), last_source_ + ":trades"});
     }
     batch.swap(buffer_);
@@ -99,7 +99,7 @@ bool CandleRecorder::Flush() {
   }
 }
 
-std::vector<Candle> CandleRecorder::UnpersistedCandles(
+std::vector<domain::Candle> CandleRecorder::UnpersistedCandles(
     std::string_view pair) const {
   std::lock_guard lock(mu_);
   // One candle per minute: the exchange's kline over the trades candle of
@@ -113,14 +113,14 @@ std::vector<Candle> CandleRecorder::UnpersistedCandles(
       slot = &entry;
     }
   }
-  std::vector<Candle> candles;
+  std::vector<domain::Candle> candles;
   candles.reserve(by_time.size() + 1);
   for (const auto& [time, entry] : by_time) candles.push_back(entry->candle);
   if (auto open = aggregator_.OpenCandle(pair)) {
     if (!by_time.contains(open->open_time_ms)) candles.push_back(*open);
   }
   std::stable_sort(candles.begin(), candles.end(),
-                   [](const Candle& a, const Candle& b) {
+                   [](const domain::Candle& a, const domain::Candle& b) {
                      return a.open_time_ms < b.open_time_ms;
                    });
   return candles;

@@ -43,7 +43,7 @@ namespace cryptotracker::pricing::market {
 
 // A closed candle and who produced it ("binance:trades", "binance:klines").
 struct SourcedCandle {
-  Candle candle;
+  domain::Candle candle;
   std::string source;
 };
 
@@ -63,7 +63,7 @@ struct CandleRecorderOptions {
   // dropped (and counted). Two million one-minute candles are about a day
   // of a thousand pairs.
   size_t max_buffered = 2'000'000;
-  AggregatorOptions aggregator;
+  domain::AggregatorOptions aggregator;
   // Wall clock in milliseconds since the epoch; replaceable for tests.
   std::function<int64_t()> clock;
 };
@@ -88,9 +88,10 @@ class CandleRecorder final : public TickSink {
   CandleRecorder(const CandleRecorder&) = delete;
   CandleRecorder& operator=(const CandleRecorder&) = delete;
 
-  void OnTick(const Tick& tick, std::string_view source) override;
+  void OnTick(const domain::Tick& tick, std::string_view source) override;
   void OnTicker(const MarketTicker&, std::string_view) override {}
-  void OnClosedCandle(const Candle& candle, std::string_view source) override;
+  void OnClosedCandle(const domain::Candle& candle,
+                      std::string_view source) override;
 
   // Starts the flush thread.
   void Start();
@@ -105,7 +106,7 @@ class CandleRecorder final : public TickSink {
   // waiting for the next flush, then the open one. Ascending by open time.
   // Readers merge them with stored candles so that a candle is visible
   // from the moment it opens.
-  std::vector<Candle> UnpersistedCandles(std::string_view pair) const;
+  std::vector<domain::Candle> UnpersistedCandles(std::string_view pair) const;
 
   CandleRecorderStats stats() const;
 
@@ -117,7 +118,7 @@ class CandleRecorder final : public TickSink {
   const CandleRecorderOptions options_;
 
   mutable std::mutex mu_;  // guards everything below up to stats
-  CandleAggregator aggregator_;
+  domain::CandleAggregator aggregator_;
   // Provider of the latest accepted tick, for the source of the candles
   // built here (one deployment has one trade feed).
   std::string last_source_ = "unknown";

@@ -50,7 +50,7 @@ TEST_F(CandleRecorderTest, FlushWritesOnlyClosedMinutes) {
   ASSERT_TRUE(recorder_.Flush());
   EXPECT_TRUE(store_.batches.empty());  // the minute is still open
   // Readers still see it, as the open candle.
-  const std::vector<Candle> unpersisted =
+  const std::vector<domain::Candle> unpersisted =
       recorder_.UnpersistedCandles("BTCUSDT");
   ASSERT_EQ(unpersisted.size(), 1u);
   EXPECT_EQ(unpersisted[0].close, D("105"));
@@ -87,7 +87,7 @@ TEST_F(CandleRecorderTest, FailedFlushKeepsCandlesForTheNextOne) {
 TEST_F(CandleRecorderTest, BufferIsBoundedAndDropsTheOldest) {
   store_.fail = true;
   for (int minute = 0; minute < 6; ++minute) {
-    Candle candle;
+    domain::Candle candle;
     candle.symbol = "BTCUSDT";
     candle.open_time_ms = kMinute0 + minute * 60'000;
     candle.open = candle.high = candle.low = candle.close = D("1");
@@ -107,7 +107,7 @@ TEST_F(CandleRecorderTest, BufferIsBoundedAndDropsTheOldest) {
 TEST_F(CandleRecorderTest, IgnoresUntrackedPairsOpenKlinesAndLateTicks) {
   recorder_.OnTick({"ETHUSDT", D("1"), D("1"), kMinute0, std::nullopt},
                    "binance");
-  Candle open_kline;
+  domain::Candle open_kline;
   open_kline.symbol = "BTCUSDT";
   open_kline.open_time_ms = kMinute0;
   open_kline.open = open_kline.high = open_kline.low = open_kline.close =
@@ -142,7 +142,8 @@ namespace {
 TEST_F(CandleRecorderTest, UnpersistedCandlesShowClosedAndOpenMinutes) {
   Trade(kMinute0 + 1'000, "100");
   Trade(kMinute0 + 61'000, "101");
-  const std::vector<Candle> candles = recorder_.UnpersistedCandles("BTCUSDT");
+  const std::vector<domain::Candle> candles =
+      recorder_.UnpersistedCandles("BTCUSDT");
   ASSERT_EQ(candles.size(), 2u);
   EXPECT_TRUE(candles[0].closed);
   EXPECT_EQ(candles[0].open_time_ms, kMinute0);
@@ -156,7 +157,7 @@ TEST_F(CandleRecorderTest, UnpersistedCandlesShowClosedAndOpenMinutes) {
 
 TEST_F(CandleRecorderTest, UnpersistedCandlesPreferTheExchangeKline) {
   Trade(kMinute0 + 1'000, "100");
-  Candle kline;
+  domain::Candle kline;
   kline.symbol = "BTCUSDT";
   kline.open_time_ms = kMinute0;
   kline.open = kline.low = D("99");
@@ -166,7 +167,8 @@ TEST_F(CandleRecorderTest, UnpersistedCandlesPreferTheExchangeKline) {
   recorder_.OnClosedCandle(kline, "binance");
   // The trades candle of the same minute closes after the kline arrived.
   Trade(kMinute0 + 61'000, "101");
-  const std::vector<Candle> candles = recorder_.UnpersistedCandles("BTCUSDT");
+  const std::vector<domain::Candle> candles =
+      recorder_.UnpersistedCandles("BTCUSDT");
   ASSERT_EQ(candles.size(), 2u);
   EXPECT_EQ(candles[0].open_time_ms, kMinute0);
   EXPECT_EQ(candles[0].close, D("102"));

@@ -20,9 +20,8 @@ class HistorySource {
   // Closed one-minute candles of `pair` opening in [from_ms, to_ms),
   // ascending; the implementation pages and honours rate limits. Throws on
   // a failure it cannot retry away.
-  virtual std::vector<Candle> FetchOneMinuteCandles(const std::string& pair,
-                                                    int64_t from_ms,
-                                                    int64_t to_ms) = 0;
+  virtual std::vector<domain::Candle> FetchOneMinuteCandles(
+      const std::string& pair, int64_t from_ms, int64_t to_ms) = 0;
 };
 
 }  // namespace cryptotracker::pricing::market

@@ -116,7 +116,7 @@ void MarketState::Publish(Instrument& instrument,
   }
 }
 
-void MarketState::OnTick(const Tick& tick, std::string_view source) {
+void MarketState::OnTick(const domain::Tick& tick, std::string_view source) {
   Instrument* instrument = FindInstrument(tick.symbol);
   if (instrument == nullptr) {
     unknown_pair_.fetch_add(1, std::memory_order_relaxed);

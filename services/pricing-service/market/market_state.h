@@ -122,11 +122,11 @@ class MarketState final : public TickSink {
 
   // TickSink. Ticks for pairs this deployment does not track are counted
   // and ignored.
-  void OnTick(const Tick& tick, std::string_view source) override;
+  void OnTick(const domain::Tick& tick, std::string_view source) override;
   void OnTicker(const MarketTicker& ticker, std::string_view source) override;
   // Closed candles do not change the latest price (a trade or ticker always
   // arrives with or before them).
-  void OnClosedCandle(const Candle&, std::string_view) override {}
+  void OnClosedCandle(const domain::Candle&, std::string_view) override {}
 
  private:
   struct Instrument {

@@ -39,8 +39,8 @@ class MarketStateTest : public ::testing::Test {
                {.stale_after = std::chrono::seconds(60),
                 .clock = [this] { return now_ms_.load(); }}) {}
 
-  Tick MakeTick(const char* pair, const char* price, int64_t time_ms) {
-    return Tick{pair, D(price), D("0.5"), time_ms, std::nullopt};
+  domain::Tick MakeTick(const char* pair, const char* price, int64_t time_ms) {
+    return domain::Tick{pair, D(price), D("0.5"), time_ms, std::nullopt};
   }
 
   std::atomic<int64_t> now_ms_{1'700'000'000'000};

@@ -42,7 +42,7 @@ class TickSink {
 
   // One trade of `tick.symbol` (an exchange pair such as "BTCUSDT").
   // `source` is the lower-case provider name, e.g. "binance".
-  virtual void OnTick(const Tick& tick, std::string_view source) = 0;
+  virtual void OnTick(const domain::Tick& tick, std::string_view source) = 0;
 
   // New 24-hour statistics of a pair.
   virtual void OnTicker(const MarketTicker& ticker,
@@ -52,7 +52,7 @@ class TickSink {
   // or REST klines during gap repair and backfill). Exchange candles are
   // authoritative: they replace any candle the service built from trades
   // for the same minute.
-  virtual void OnClosedCandle(const Candle& candle,
+  virtual void OnClosedCandle(const domain::Candle& candle,
                               std::string_view source) = 0;
 };
 
@@ -63,13 +63,14 @@ class TickFanout final : public TickSink {
   explicit TickFanout(std::vector<TickSink*> sinks)
       : sinks_(std::move(sinks)) {}
 
-  void OnTick(const Tick& tick, std::string_view source) override {
+  void OnTick(const domain::Tick& tick, std::string_view source) override {
     for (TickSink* sink : sinks_) sink->OnTick(tick, source);
   }
   void OnTicker(const MarketTicker& ticker, std::string_view source) override {
     for (TickSink* sink : sinks_) sink->OnTicker(ticker, source);
   }
-  void OnClosedCandle(const Candle& candle, std::string_view source) override {
+  void OnClosedCandle(const domain::Candle& candle,
+                      std::string_view source) override {
     for (TickSink* sink : sinks_) sink->OnClosedCandle(candle, source);
   }
 

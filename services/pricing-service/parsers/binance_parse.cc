@@ -123,7 +123,8 @@ ParseResult<KlineEvent> ParseKlineEvent(FieldReader& reader,
                  "differs from the event symbol");
     }
     if (inner.ok()) {
-      absl::StatusOr<Interval> interval = ParseInterval(interval_name);
+      absl::StatusOr<domain::Interval> interval =
+          domain::ParseInterval(interval_name);
       if (!interval.ok()) {
         inner.Fail(ParseErrorReason::kInvalidField, "i",
                    "unsupported interval");
@@ -132,10 +133,10 @@ ParseResult<KlineEvent> ParseKlineEvent(FieldReader& reader,
       }
     }
     if (inner.ok() &&
-        (AlignToInterval(kline.open_time_ms, kline.interval) !=
+        (domain::AlignToInterval(kline.open_time_ms, kline.interval) !=
              kline.open_time_ms ||
          kline.close_time_ms !=
-             kline.open_time_ms + IntervalMillis(kline.interval) - 1)) {
+             kline.open_time_ms + domain::IntervalMillis(kline.interval) - 1)) {
       inner.Fail(ParseErrorReason::kInvalidField, "T",
                  "open/close times do not match the interval");
     }
@@ -202,9 +203,9 @@ ParseResult<Batch<Kline>> ParseKlines(std::string_view body) {
   return batch;
 }
 
-Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
-                     int64_t now_ms) {
-  Candle candle;
+domain::Candle KlineToCandle(const Kline& kline, std::string symbol,
+                             domain::Interval interval, int64_t now_ms) {
+  domain::Candle candle;
   candle.symbol = std::move(symbol);
   candle.interval = interval;
   candle.open_time_ms = kline.open_time_ms;
@@ -219,13 +220,13 @@ Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
   return candle;
 }
 
-Tick TradeToTick(const TradeEvent& trade) {
-  return Tick{trade.symbol, trade.price, trade.quantity, trade.trade_time_ms,
-              trade.trade_id};
+domain::Tick TradeToTick(const TradeEvent& trade) {
+  return domain::Tick{trade.symbol, trade.price, trade.quantity,
+                      trade.trade_time_ms, trade.trade_id};
 }
 
-Candle KlineEventToCandle(const KlineEvent& event) {
-  Candle candle;
+domain::Candle KlineEventToCandle(const KlineEvent& event) {
+  domain::Candle candle;
   candle.symbol = event.symbol;
   candle.interval = event.interval;
   candle.open_time_ms = event.open_time_ms;

@@ -49,8 +49,8 @@ ParseResult<Batch<Kline>> ParseKlines(std::string_view body);
 // A REST kline as a candle of the interval the caller requested. It is
 // closed when `now_ms` is past its inclusive close time (the last row of a
 // klines response is usually the candle still forming).
-Candle KlineToCandle(const Kline& kline, std::string symbol, Interval interval,
-                     int64_t now_ms);
+domain::Candle KlineToCandle(const Kline& kline, std::string symbol,
+                             domain::Interval interval, int64_t now_ms);
 
 // WebSocket "<symbol>@trade" event: {"e":"trade","E":..,"s":..,"t":..,
 // "p":..,"q":..,"T":..,"m":..}.
@@ -65,7 +65,7 @@ struct TradeEvent {
 };
 
 // The trade as an aggregator tick (trade time, trade id).
-Tick TradeToTick(const TradeEvent& trade);
+domain::Tick TradeToTick(const TradeEvent& trade);
 
 // WebSocket "<symbol>@miniTicker" event: {"e":"24hrMiniTicker","E":..,"s":..,
 // "c":..,"o":..,"h":..,"l":..,"v":..,"q":..}.
@@ -84,22 +84,22 @@ struct MiniTickerEvent {
 // "k":{"t":..,"T":..,"s":..,"i":..,"o":..,"c":..,"h":..,"l":..,"v":..,
 // "n":..,"x":..,"q":..}}. Only the intervals of interval.h are accepted.
 struct KlineEvent {
-  int64_t event_time_ms = 0;          // "E"
-  std::string symbol;                 // "s" (and k.s, which must agree)
-  Interval interval = Interval::k1m;  // k.i
-  int64_t open_time_ms = 0;           // k.t, aligned to the interval
-  int64_t close_time_ms = 0;          // k.T, inclusive: k.t + interval - 1
-  common::Decimal open;               // k.o
-  common::Decimal close;              // k.c
-  common::Decimal high;               // k.h
-  common::Decimal low;                // k.l
-  common::Decimal volume;             // k.v, base asset
-  common::Decimal quote_volume;       // k.q, quote asset
-  int64_t trade_count = 0;            // k.n
-  bool closed = false;                // k.x
+  int64_t event_time_ms = 0;  // "E"
+  std::string symbol;         // "s" (and k.s, which must agree)
+  domain::Interval interval = domain::Interval::k1m;  // k.i
+  int64_t open_time_ms = 0;      // k.t, aligned to the interval
+  int64_t close_time_ms = 0;     // k.T, inclusive: k.t + interval - 1
+  common::Decimal open;          // k.o
+  common::Decimal close;         // k.c
+  common::Decimal high;          // k.h
+  common::Decimal low;           // k.l
+  common::Decimal volume;        // k.v, base asset
+  common::Decimal quote_volume;  // k.q, quote asset
+  int64_t trade_count = 0;       // k.n
+  bool closed = false;           // k.x
 };
 
-Candle KlineEventToCandle(const KlineEvent& event);
+domain::Candle KlineEventToCandle(const KlineEvent& event);
 
 using StreamEvent = std::variant<TradeEvent, MiniTickerEvent, KlineEvent>;
 

@@ -43,23 +43,26 @@ TEST(BinanceKlinesTest, ParsesDocumentedRows) {
 TEST(BinanceKlinesTest, ConvertsToCandlesClosedByTime) {
   const Batch<Kline> batch = *ParseKlines(Fixture("binance_klines.json"));
   const int64_t now = 1704067350000;  // inside the third minute
-  const Candle first =
-      KlineToCandle(batch.items[0], "BTCUSDT", Interval::k1m, now);
+  const domain::Candle first =
+      KlineToCandle(batch.items[0], "BTCUSDT", domain::Interval::k1m, now);
   EXPECT_EQ(first.symbol, "BTCUSDT");
-  EXPECT_EQ(first.interval, Interval::k1m);
+  EXPECT_EQ(first.interval, domain::Interval::k1m);
   EXPECT_EQ(first.open_time_ms, 1704067200000);
   EXPECT_EQ(first.close_time_ms(), 1704067260000);
   EXPECT_EQ(first.quote_volume, D("1519032.4734209"));
   EXPECT_EQ(first.trade_count, 1327);
   EXPECT_TRUE(first.closed);
   EXPECT_FALSE(
-      KlineToCandle(batch.items[2], "BTCUSDT", Interval::k1m, now).closed);
+      KlineToCandle(batch.items[2], "BTCUSDT", domain::Interval::k1m, now)
+          .closed);
   // A whole hour of these rolls up consistently.
-  std::vector<Candle> candles;
+  std::vector<domain::Candle> candles;
   for (const Kline& kline : batch.items) {
-    candles.push_back(KlineToCandle(kline, "BTCUSDT", Interval::k1m, now));
+    candles.push_back(
+        KlineToCandle(kline, "BTCUSDT", domain::Interval::k1m, now));
   }
-  const std::vector<Candle> hour = *RollUp(candles, Interval::k1h, now);
+  const std::vector<domain::Candle> hour =
+      *domain::RollUp(candles, domain::Interval::k1h, now);
   ASSERT_EQ(hour.size(), 1u);
   EXPECT_EQ(hour[0].high, D("42320"));
   EXPECT_EQ(hour[0].low, D("42261.02"));
@@ -130,14 +133,14 @@ TEST(BinanceStreamTest, ParsesTradeEnvelope) {
   EXPECT_EQ(trade->quantity, D("0.0015"));
   EXPECT_EQ(trade->trade_time_ms, 1712513371739);
   EXPECT_TRUE(trade->buyer_is_maker);
-  const Tick tick = TradeToTick(*trade);
+  const domain::Tick tick = TradeToTick(*trade);
   EXPECT_EQ(tick.symbol, "BTCUSDT");
   EXPECT_EQ(tick.price, D("66237.49"));
   EXPECT_EQ(tick.quantity, D("0.0015"));
   EXPECT_EQ(tick.time_ms, 1712513371739);
   EXPECT_EQ(tick.trade_id, 3521373322);
-  CandleAggregator aggregator;
-  EXPECT_EQ(aggregator.Ingest(tick), IngestOutcome::kAccepted);
+  domain::CandleAggregator aggregator;
+  EXPECT_EQ(aggregator.Ingest(tick), domain::IngestOutcome::kAccepted);
 }
 
 TEST(BinanceStreamTest, ParsesRawStreamFrames) {
@@ -185,7 +188,7 @@ TEST(BinanceStreamTest, ParsesKlineEvent) {
   const auto& kline = std::get<KlineEvent>(result->events.at(0));
   EXPECT_EQ(kline.event_time_ms, 1712513372123);
   EXPECT_EQ(kline.symbol, "BTCUSDT");
-  EXPECT_EQ(kline.interval, Interval::k1m);
+  EXPECT_EQ(kline.interval, domain::Interval::k1m);
   EXPECT_EQ(kline.open_time_ms, 1712513340000);
   EXPECT_EQ(kline.close_time_ms, 1712513399999);
   EXPECT_EQ(kline.open, D("66251.1"));
@@ -196,7 +199,7 @@ TEST(BinanceStreamTest, ParsesKlineEvent) {
   EXPECT_EQ(kline.quote_volume, D("826975.2316478"));
   EXPECT_EQ(kline.trade_count, 1222);
   EXPECT_FALSE(kline.closed);
-  const Candle candle = KlineEventToCandle(kline);
+  const domain::Candle candle = KlineEventToCandle(kline);
   EXPECT_EQ(candle.open_time_ms, 1712513340000);
   EXPECT_EQ(candle.close_time_ms(), 1712513400000);
   EXPECT_EQ(candle.close, D("66237.49"));

@@ -70,7 +70,7 @@ absl::StatusOr<std::string> BinanceRestClient::Fetch(
 }
 
 absl::StatusOr<std::vector<parsers::Kline>> BinanceRestClient::GetKlines(
-    std::string_view symbol, Interval interval, int64_t start_ms,
+    std::string_view symbol, domain::Interval interval, int64_t start_ms,
     int64_t end_ms, int limit) {
   if (!IsValidBinanceSymbol(symbol)) {
     return absl::InvalidArgumentError("symbol must be 1 to 32 of A-Z, 0-9");
@@ -84,7 +84,7 @@ absl::StatusOr<std::vector<parsers::Kline>> BinanceRestClient::GetKlines(
   }
   const std::string query = absl::StrCat(
       "/api/v3/klines?symbol=", std::string(symbol),
-      "&interval=", std::string(IntervalName(interval)),
+      "&interval=", std::string(domain::IntervalName(interval)),
       "&startTime=", start_ms, "&endTime=", end_ms, "&limit=", limit);
   absl::StatusOr<std::string> body = Fetch(query);
   if (!body.ok()) return body.status();
@@ -107,12 +107,12 @@ absl::StatusOr<std::vector<parsers::Kline>> BinanceRestClient::GetKlines(
   return klines;
 }
 
-absl::StatusOr<std::vector<Candle>> BinanceRestClient::GetCandles(
-    std::string_view symbol, Interval interval, int64_t from_ms, int64_t to_ms,
-    int64_t now_ms) {
-  std::vector<Candle> candles;
+absl::StatusOr<std::vector<domain::Candle>> BinanceRestClient::GetCandles(
+    std::string_view symbol, domain::Interval interval, int64_t from_ms,
+    int64_t to_ms, int64_t now_ms) {
+  std::vector<domain::Candle> candles;
   if (to_ms <= from_ms) return candles;
-  const int64_t width = IntervalMillis(interval);
+  const int64_t width = domain::IntervalMillis(interval);
   int64_t start = from_ms;
   for (int page = 0; page < kMaxPages && start < to_ms; ++page) {
     absl::StatusOr<std::vector<parsers::Kline>> klines =

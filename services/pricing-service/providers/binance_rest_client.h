@@ -44,16 +44,15 @@ class BinanceRestClient {
   // symbol."), DATA_LOSS for a response that is not a klines array, and the
   // HttpClient errors (UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED).
   absl::StatusOr<std::vector<parsers::Kline>> GetKlines(
-      std::string_view symbol, Interval interval, int64_t start_ms,
+      std::string_view symbol, domain::Interval interval, int64_t start_ms,
       int64_t end_ms, int limit = kMaxKlinesPerRequest);
 
   // Every kline opening in [from_ms, to_ms), as candles of `interval`,
   // requesting 1000 at a time. A candle is closed when `now_ms` is past its
   // end. Fails as GetKlines does if any page fails.
-  absl::StatusOr<std::vector<Candle>> GetCandles(std::string_view symbol,
-                                                 Interval interval,
-                                                 int64_t from_ms, int64_t to_ms,
-                                                 int64_t now_ms);
+  absl::StatusOr<std::vector<domain::Candle>> GetCandles(
+      std::string_view symbol, domain::Interval interval, int64_t from_ms,
+      int64_t to_ms, int64_t now_ms);
 
   // Unblocks and fails requests in progress (see HttpClient::Shutdown).
   void Shutdown() { http_->Shutdown(); }

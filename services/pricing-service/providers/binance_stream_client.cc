@@ -431,14 +431,14 @@ class BinanceStreamClient::Impl {
     state->last_trade_id = trade.trade_id;
     state->last_seen_ms = std::max(state->last_seen_ms, trade.trade_time_ms);
     Count([](StreamStats& s) { ++s.trades; });
-    const Tick tick = parsers::TradeToTick(trade);
+    const domain::Tick tick = parsers::TradeToTick(trade);
     Notify([&] { listener_.OnTrade(tick); });
   }
 
   void Handle(const parsers::KlineEvent& kline) {
     SymbolState* state = StateFor(kline.symbol);
     if (state == nullptr) return;
-    if (kline.interval != Interval::k1m) {
+    if (kline.interval != domain::Interval::k1m) {
       CountRejected("unexpected_interval", kline.symbol);
       return;
     }
@@ -465,7 +465,7 @@ class BinanceStreamClient::Impl {
     state->last_kline_closed = kline.closed;
     state->last_seen_ms = std::max(state->last_seen_ms, kline.event_time_ms);
     Count([](StreamStats& s) { ++s.klines; });
-    const Candle candle = parsers::KlineEventToCandle(kline);
+    const domain::Candle candle = parsers::KlineEventToCandle(kline);
     Notify([&] { listener_.OnKline(candle); });
   }
 

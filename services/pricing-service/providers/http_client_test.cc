@@ -138,7 +138,7 @@ std::unique_ptr<BinanceRestClient> Binance(const ScriptedHttpServer& server) {
 // The one minute of kOneKline, as a single request.
 absl::StatusOr<std::vector<parsers::Kline>> OneKline(
     BinanceRestClient& client) {
-  return client.GetKlines("BTCUSDT", Interval::k1m, 1712513340000,
+  return client.GetKlines("BTCUSDT", domain::Interval::k1m, 1712513340000,
                           1712513399999, 1);
 }
 
@@ -147,7 +147,7 @@ TEST(HttpClientTest, TooManyRequestsWaitsForRetryAfterThenSucceeds) {
                              {200, kOneKline, ""}});
   auto client = Binance(server);
   absl::StatusOr<std::vector<parsers::Kline>> klines = client->GetKlines(
-      "BTCUSDT", Interval::k1m, 1712513340000, 1712513399999, 1);
+      "BTCUSDT", domain::Interval::k1m, 1712513340000, 1712513399999, 1);
   ASSERT_TRUE(klines.ok()) << klines.status();
   ASSERT_EQ(klines->size(), 1u);
   EXPECT_EQ(klines->front().close.ToString(), "66237.49");
@@ -224,25 +224,30 @@ TEST(HttpClientTest, BinanceErrorsAreReportedWithCodeAndNotRetried) {
 TEST(HttpClientTest, MalformedBodiesAreDataLoss) {
   ScriptedHttpServer server({{200, "[[1,2,3]", ""}, {200, "{}", ""}});
   auto client = Binance(server);
-  EXPECT_EQ(
-      client->GetKlines("BTCUSDT", Interval::k1m, 0, 1, 1).status().code(),
-      absl::StatusCode::kDataLoss);
-  EXPECT_EQ(
-      client->GetKlines("BTCUSDT", Interval::k1m, 0, 1, 1).status().code(),
-      absl::StatusCode::kDataLoss);
+  EXPECT_EQ(client->GetKlines("BTCUSDT", domain::Interval::k1m, 0, 1, 1)
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(client->GetKlines("BTCUSDT", domain::Interval::k1m, 0, 1, 1)
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(HttpClientTest, RequestArgumentsAreValidatedLocally) {
   ScriptedHttpServer server({});
   auto client = Binance(server);
-  EXPECT_EQ(client->GetKlines("btc", Interval::k1m, 0, 1, 1).status().code(),
+  EXPECT_EQ(
+      client->GetKlines("btc", domain::Interval::k1m, 0, 1, 1).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->GetKlines("BTCUSDT", domain::Interval::k1m, 10, 1, 1)
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      client->GetKlines("BTCUSDT", Interval::k1m, 10, 1, 1).status().code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      client->GetKlines("BTCUSDT", Interval::k1m, 0, 1, 1001).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->GetKlines("BTCUSDT", domain::Interval::k1m, 0, 1, 1001)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(server.received().empty());
 }
 

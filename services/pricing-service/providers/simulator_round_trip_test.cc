@@ -78,9 +78,9 @@ TEST(WireFormatRoundTripTest, EveryDocumentParsesToTheModelValues) {
       parsers::ParseKlines("[" + sim::KlineRow(asset, minute, kMinute) + "]");
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->items.size(), 1u);
-  const Candle rest = parsers::KlineToCandle(rows->items[0], "BTCUSDT",
-                                             Interval::k1m, now + kMinute);
-  Candle stream = parsers::KlineEventToCandle(kline_event);
+  const domain::Candle rest = parsers::KlineToCandle(
+      rows->items[0], "BTCUSDT", domain::Interval::k1m, now + kMinute);
+  domain::Candle stream = parsers::KlineEventToCandle(kline_event);
   EXPECT_EQ(rest, stream);
 
   // @miniTicker.
@@ -152,14 +152,14 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
   ASSERT_TRUE(client.ok());
   const int64_t from = kHistoryMs;
   const int64_t to = kHistoryMs + 2500 * kMinute;  // three pages
-  absl::StatusOr<std::vector<Candle>> candles = (*client)->GetCandles(
-      "ETHUSDT", Interval::k1m, from, to, simulator_->NowMs());
+  absl::StatusOr<std::vector<domain::Candle>> candles = (*client)->GetCandles(
+      "ETHUSDT", domain::Interval::k1m, from, to, simulator_->NowMs());
   ASSERT_TRUE(candles.ok()) << candles.status();
   ASSERT_EQ(candles->size(), 2500u);
   const sim::MarketModel& model = simulator_->model();
   const int eth = model.FindPair("ETHUSDT");
   for (size_t i = 0; i < candles->size(); ++i) {
-    const Candle& candle = (*candles)[i];
+    const domain::Candle& candle = (*candles)[i];
     ASSERT_EQ(candle.open_time_ms, from + static_cast<int64_t>(i) * kMinute);
     EXPECT_TRUE(candle.closed);
     EXPECT_EQ(candle.trade_count, 512);
@@ -172,14 +172,14 @@ TEST_F(SimulatorFixture, RestPagingCoversRangesLongerThanOnePage) {
   }
 
   // 90 days back, hourly: the backfill shape.
-  absl::StatusOr<std::vector<Candle>> hourly = (*client)->GetCandles(
-      "BTCUSDT", Interval::k1h, kHistoryMs - 90LL * 86'400'000,
+  absl::StatusOr<std::vector<domain::Candle>> hourly = (*client)->GetCandles(
+      "BTCUSDT", domain::Interval::k1h, kHistoryMs - 90LL * 86'400'000,
       kHistoryMs - 89LL * 86'400'000, simulator_->NowMs());
   ASSERT_TRUE(hourly.ok()) << hourly.status();
   EXPECT_EQ(hourly->size(), 24u);
 
   absl::StatusOr<std::vector<parsers::Kline>> unknown =
-      (*client)->GetKlines("NOPEUSDT", Interval::k1m, from, to, 10);
+      (*client)->GetKlines("NOPEUSDT", domain::Interval::k1m, from, to, 10);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -212,7 +212,7 @@ class RecordingListener : public StreamListener {
     int64_t to_ms;
   };
 
-  void OnTrade(const Tick& tick) override {
+  void OnTrade(const domain::Tick& tick) override {
     std::lock_guard<std::mutex> lock(mutex_);
     trades_.push_back(tick);
     changed_.notify_all();
@@ -222,7 +222,7 @@ class RecordingListener : public StreamListener {
     tickers_.push_back(ticker);
     changed_.notify_all();
   }
-  void OnKline(const Candle& candle) override {
+  void OnKline(const domain::Candle& candle) override {
     std::lock_guard<std::mutex> lock(mutex_);
     klines_.push_back(candle);
     changed_.notify_all();
@@ -247,9 +247,9 @@ class RecordingListener : public StreamListener {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<Tick> trades_;
+  std::vector<domain::Tick> trades_;
   std::vector<Ticker> tickers_;
-  std::vector<Candle> klines_;
+  std::vector<domain::Candle> klines_;
   std::vector<Gap> gaps_;
   std::vector<std::pair<bool, std::string>> statuses_;
 };
@@ -282,7 +282,7 @@ TEST_F(SimulatorFixture, StreamDeliversTradesKlinesAndTickersInOrder) {
   EXPECT_TRUE(listener.statuses_.front().first);
   std::map<std::string, int64_t> last_id;
   const sim::MarketModel& model = simulator_->model();
-  for (const Tick& tick : listener.trades_) {
+  for (const domain::Tick& tick : listener.trades_) {
     ASSERT_TRUE(tick.trade_id.has_value());
     EXPECT_GT(*tick.trade_id, last_id[tick.symbol]);
     last_id[tick.symbol] = *tick.trade_id;
@@ -298,8 +298,8 @@ TEST_F(SimulatorFixture, StreamDeliversTradesKlinesAndTickersInOrder) {
     }
     EXPECT_TRUE(found) << *tick.trade_id;
   }
-  for (const Candle& candle : listener.klines_) {
-    EXPECT_EQ(candle.interval, Interval::k1m);
+  for (const domain::Candle& candle : listener.klines_) {
+    EXPECT_EQ(candle.interval, domain::Interval::k1m);
     EXPECT_TRUE(candle.high >= candle.low);
   }
   const StreamStats stats = (*client)->stats();
@@ -318,7 +318,7 @@ TEST_F(SimulatorFixture, ReconnectsAfterADropAndReportsTheGap) {
   int64_t last_before = 0;
   {
     std::lock_guard<std::mutex> lock(listener.mutex_);
-    for (const Tick& tick : listener.trades_) {
+    for (const domain::Tick& tick : listener.trades_) {
       last_before = std::max(last_before, tick.time_ms);
     }
   }
@@ -390,7 +390,7 @@ TEST_F(SimulatorFixture, MalformedDuplicateAndOutOfOrderMessagesAreSkipped) {
     return rejected >= 3 && s.out_of_order >= 1 && s.control_messages >= 1;
   }));
   // Now the duplicate: the newest trade delivered so far, sent again.
-  Tick newest;
+  domain::Tick newest;
   {
     std::lock_guard<std::mutex> lock(listener.mutex_);
     newest = listener.trades_.back();
@@ -417,7 +417,7 @@ TEST_F(SimulatorFixture, MalformedDuplicateAndOutOfOrderMessagesAreSkipped) {
   EXPECT_GE(stats.rejected.at("non_positive_price"), 1);
   EXPECT_EQ(stats.connects, 1);
   std::lock_guard<std::mutex> lock(listener.mutex_);
-  for (const Tick& tick : listener.trades_) {
+  for (const domain::Tick& tick : listener.trades_) {
     EXPECT_NE(*tick.trade_id, old_trade.id);
     EXPECT_TRUE(tick.price.IsPositive());
   }

@@ -31,7 +31,7 @@ class StreamListener {
 
   // One exchange trade ("@trade"), with the exchange's trade id. Trade ids
   // of a symbol strictly increase across calls, reconnects included.
-  virtual void OnTrade(const Tick& tick) = 0;
+  virtual void OnTrade(const domain::Tick& tick) = 0;
 
   // A 24-hour ticker update ("@miniTicker"), about once a second per symbol;
   // event times of a symbol strictly increase.
@@ -41,7 +41,7 @@ class StreamListener {
   // minute forms (closed == false) and once more when it closes
   // (closed == true). Updates of a symbol never go back in time; a closed
   // minute is delivered at most once.
-  virtual void OnKline(const Candle& candle) = 0;
+  virtual void OnKline(const domain::Candle& candle) = 0;
 
   // After a reconnect: events of `symbol` in [from_ms, to_ms] may have been
   // missed (from_ms is the exchange time of the last event seen before the

@@ -87,9 +87,9 @@ common::Decimal ParseStoredDecimal(const pqxx::field& field) {
   return *value;
 }
 
-Candle CandleFromRow(const pqxx::row& row, const std::string& pair,
-                     Interval interval) {
-  Candle candle;
+domain::Candle CandleFromRow(const pqxx::row& row, const std::string& pair,
+                             domain::Interval interval) {
+  domain::Candle candle;
   candle.symbol = pair;
   candle.interval = interval;
   candle.open_time_ms = row[0].as<int64_t>();
@@ -105,19 +105,19 @@ Candle CandleFromRow(const pqxx::row& row, const std::string& pair,
 }
 
 // PostgreSQL interval text of a candle width, for date_bin.
-const char* PgIntervalText(Interval interval) {
+const char* PgIntervalText(domain::Interval interval) {
   switch (interval) {
-    case Interval::k1m:
+    case domain::Interval::k1m:
       return "1 minute";
-    case Interval::k5m:
+    case domain::Interval::k5m:
       return "5 minutes";
-    case Interval::k15m:
+    case domain::Interval::k15m:
       return "15 minutes";
-    case Interval::k1h:
+    case domain::Interval::k1h:
       return "1 hour";
-    case Interval::k4h:
+    case domain::Interval::k4h:
       return "4 hours";
-    case Interval::k1d:
+    case domain::Interval::k1d:
       return "1 day";
   }
   return "1 minute";
@@ -229,11 +229,13 @@ void PricingRepository::UpsertCandles(
   // the table, and otherwise the last. The recorder's batches hold the
   // exchange's kline of a minute before the trades candle of the same
   // minute, which it closes at flush time.
-  absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>, size_t> last;
+  absl::flat_hash_map<std::tuple<std::string, domain::Interval, int64_t>,
+                      size_t>
+      last;
   int64_t min_time = candles.front().candle.open_time_ms;
   int64_t max_time = min_time;
   for (size_t i = 0; i < candles.size(); ++i) {
-    const Candle& c = candles[i].candle;
+    const domain::Candle& c = candles[i].candle;
     auto [it, inserted] =
         last.try_emplace({c.symbol, c.interval, c.open_time_ms}, i);
     if (!inserted && (IsExchangeSource(candles[i].source) ||
@@ -259,8 +261,8 @@ void PricingRepository::UpsertCandles(
 
 void PricingRepository::WriteBatch(
     const std::vector<market::SourcedCandle>& candles,
-    const absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>,
-                              size_t>& last) {
+    const absl::flat_hash_map<
+        std::tuple<std::string, domain::Interval, int64_t>, size_t>& last) {
   pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec(
         "CREATE TEMP TABLE candles_staging ("
@@ -275,13 +277,13 @@ void PricingRepository::WriteBatch(
                                    "open", "high", "low", "close", "volume",
                                    "quote_volume", "trade_count", "source"});
       for (size_t i = 0; i < candles.size(); ++i) {
-        const Candle& c = candles[i].candle;
+        const domain::Candle& c = candles[i].candle;
         if (last.at({c.symbol, c.interval, c.open_time_ms}) != i) continue;
         copy << std::make_tuple(
-            c.symbol, std::string(IntervalName(c.interval)), c.open_time_ms,
-            c.open.ToString(), c.high.ToString(), c.low.ToString(),
-            c.close.ToString(), c.volume.ToString(), c.quote_volume.ToString(),
-            c.trade_count, candles[i].source);
+            c.symbol, std::string(domain::IntervalName(c.interval)),
+            c.open_time_ms, c.open.ToString(), c.high.ToString(),
+            c.low.ToString(), c.close.ToString(), c.volume.ToString(),
+            c.quote_volume.ToString(), c.trade_count, candles[i].source);
       }
       copy.complete();
     }
@@ -301,11 +303,9 @@ void PricingRepository::WriteBatch(
   });
 }
 
-std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
-                                                    Interval interval,
-                                                    int64_t from_ms,
-                                                    int64_t to_ms, int limit,
-                                                    bool newest) {
+std::vector<domain::Candle> PricingRepository::QueryCandles(
+    const std::string& pair, domain::Interval interval, int64_t from_ms,
+    int64_t to_ms, int limit, bool newest) {
   if (limit <= 0 || to_ms <= from_ms) return {};
   // Prepared once per connection: this is the read path of every candle
   // request, and parsing and planning the statement over the partitioned
@@ -328,10 +328,10 @@ std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
   return pool_.WithSingleRead([&](pqxx::nontransaction& tx) {
     // A no-op once defined on this connection (same name, same text).
     tx.conn().prepare(statement, newest ? kNewestSql : kOldestSql);
-    const pqxx::result rows =
-        tx.exec_prepared(statement, pair, std::string(IntervalName(interval)),
-                         from_ms, to_ms, limit);
-    std::vector<Candle> candles;
+    const pqxx::result rows = tx.exec_prepared(
+        statement, pair, std::string(domain::IntervalName(interval)), from_ms,
+        to_ms, limit);
+    std::vector<domain::Candle> candles;
     candles.reserve(rows.size());
     for (const pqxx::row& row : rows) {
       candles.push_back(CandleFromRow(row, pair, interval));
@@ -341,10 +341,9 @@ std::vector<Candle> PricingRepository::QueryCandles(const std::string& pair,
   });
 }
 
-std::vector<int64_t> PricingRepository::StoredOpenTimes(const std::string& pair,
-                                                        Interval interval,
-                                                        int64_t from_ms,
-                                                        int64_t to_ms) {
+std::vector<int64_t> PricingRepository::StoredOpenTimes(
+    const std::string& pair, domain::Interval interval, int64_t from_ms,
+    int64_t to_ms) {
   if (to_ms <= from_ms) return {};
   return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
     const pqxx::result rows = tx.exec_params(
@@ -352,7 +351,7 @@ std::vector<int64_t> PricingRepository::StoredOpenTimes(const std::string& pair,
         " WHERE pair = $1 AND interval_name = $2"
         " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(
             4) " ORDER BY open_time",
-        pair, std::string(IntervalName(interval)), from_ms, to_ms);
+        pair, std::string(domain::IntervalName(interval)), from_ms, to_ms);
     std::vector<int64_t> times;
     times.reserve(rows.size());
     for (const pqxx::row& row : rows) times.push_back(row[0].as<int64_t>());
@@ -391,13 +390,13 @@ int64_t PricingRepository::UpdateAssetMarketData(
   });
 }
 
-int64_t PricingRepository::MaterializeRollups(Interval target, int64_t from_ms,
-                                              int64_t to_ms) {
-  if (target == Interval::k1m) {
+int64_t PricingRepository::MaterializeRollups(domain::Interval target,
+                                              int64_t from_ms, int64_t to_ms) {
+  if (target == domain::Interval::k1m) {
     throw std::invalid_argument("one-minute candles are not a roll-up");
   }
-  const int64_t from = AlignToInterval(from_ms, target);
-  const int64_t to = AlignToInterval(to_ms, target);
+  const int64_t from = domain::AlignToInterval(from_ms, target);
+  const int64_t to = domain::AlignToInterval(to_ms, target);
   if (to <= from) return 0;
   return pool_.WithTransaction([&](pqxx::work& tx) -> int64_t {
     // Buckets are aligned to the Unix epoch, a UTC midnight, exactly like
@@ -419,7 +418,7 @@ int64_t PricingRepository::MaterializeRollups(Interval target, int64_t from_ms,
         " c.trade_count) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high,"
         " EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
         " EXCLUDED.quote_volume, EXCLUDED.trade_count)",
-        std::string(IntervalName(target)), std::string(PgIntervalText(target)),
+        std::string(domain::IntervalName(target)), std::string(PgIntervalText(target)),
         from, to);
     return static_cast<int64_t>(result.affected_rows());
   });

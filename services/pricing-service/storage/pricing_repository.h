@@ -85,15 +85,16 @@ class PricingRepository final : public market::CandleStore {
   // to_ms), ascending, at most `limit` of them: the first ones when
   // `newest` is false, the last ones when it is true. Every stored candle is
   // closed.
-  std::vector<Candle> QueryCandles(const std::string& pair, Interval interval,
-                                   int64_t from_ms, int64_t to_ms, int limit,
-                                   bool newest);
+  std::vector<domain::Candle> QueryCandles(const std::string& pair,
+                                           domain::Interval interval,
+                                           int64_t from_ms, int64_t to_ms,
+                                           int limit, bool newest);
 
   // Open times of the stored candles of `pair` and `interval` in [from_ms,
   // to_ms), ascending; for finding holes to backfill.
   std::vector<int64_t> StoredOpenTimes(const std::string& pair,
-                                       Interval interval, int64_t from_ms,
-                                       int64_t to_ms);
+                                       domain::Interval interval,
+                                       int64_t from_ms, int64_t to_ms);
 
   // Updates rank, market capitalisation, supply and logo of the assets
   // with these CoinGecko ids, in one transaction; unknown ids are ignored.
@@ -104,7 +105,8 @@ class PricingRepository final : public market::CandleStore {
   // one-minute candles of the buckets in [from_ms, to_ms) (both aligned down
   // to `target`); only whole buckets, so pass a `to_ms` whose minutes have
   // all been written. Idempotent; returns the rows inserted or changed.
-  int64_t MaterializeRollups(Interval target, int64_t from_ms, int64_t to_ms);
+  int64_t MaterializeRollups(domain::Interval target, int64_t from_ms,
+                             int64_t to_ms);
 
   // Deletes one-minute candles opened before `one_minute_cutoff_ms` and
   // drops the monthly partitions that end at or before
@@ -119,8 +121,8 @@ class PricingRepository final : public market::CandleStore {
   // of its key according to `last` (key -> index).
   void WriteBatch(
       const std::vector<market::SourcedCandle>& candles,
-      const absl::flat_hash_map<std::tuple<std::string, Interval, int64_t>,
-                                size_t>& last);
+      const absl::flat_hash_map<
+          std::tuple<std::string, domain::Interval, int64_t>, size_t>& last);
 
   common::ConnectionPool& pool_;
   std::mutex partitions_mu_;

@@ -26,11 +26,11 @@ common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
 constexpr int64_t kJan31Late = 1'706'745'480'000;
 constexpr int64_t kMinute = 60'000;
 
-Candle MakeCandle(const std::string& pair, int64_t open_time_ms,
-                  const char* close, int64_t trades = 3) {
-  Candle candle;
+domain::Candle MakeCandle(const std::string& pair, int64_t open_time_ms,
+                          const char* close, int64_t trades = 3) {
+  domain::Candle candle;
   candle.symbol = pair;
-  candle.interval = Interval::k1m;
+  candle.interval = domain::Interval::k1m;
   candle.open_time_ms = open_time_ms;
   candle.open = D("100.5");
   candle.high = D("120.123456789012345678");
@@ -111,8 +111,9 @@ TEST_F(PricingRepositoryTest, CopyBatchAcrossMonthsCreatesPartitions) {
   repository_->UpsertCandles(batch);
   EXPECT_THAT(PartitionNames(),
               ElementsAre("candles_p202401", "candles_p202402"));
-  const std::vector<Candle> stored = repository_->QueryCandles(
-      "BTCUSDT", Interval::k1m, 0, kJan31Late + 10 * kMinute, 100, false);
+  const std::vector<domain::Candle> stored =
+      repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, 0,
+                                kJan31Late + 10 * kMinute, 100, false);
   ASSERT_EQ(stored.size(), 5u);
   EXPECT_EQ(stored[0], batch[0].candle);  // exact decimals round-trip
   EXPECT_EQ(stored[4].open_time_ms, kJan31Late + 4 * kMinute);
@@ -131,7 +132,7 @@ TEST_F(PricingRepositoryTest, ReinsertAfterRestartNeverDoubleCounts) {
   restarted.UpsertCandles(batch);
   EXPECT_EQ(CountRows("1m"), 2);
   const auto stored = restarted.QueryCandles(
-      "ETHUSDT", Interval::k1m, 0, kJan31Late + kMinute * 5, 10, false);
+      "ETHUSDT", domain::Interval::k1m, 0, kJan31Late + kMinute * 5, 10, false);
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_EQ(stored[0].close, D("104"));  // last of the batch wins
   EXPECT_EQ(stored[1].close, D("103"));
@@ -142,7 +143,7 @@ TEST_F(PricingRepositoryTest, TradesCandleNeverReplacesExchangeKline) {
       {{MakeCandle("BTCUSDT", kJan31Late, "111", 50), "binance:klines"}});
   repository_->UpsertCandles(
       {{MakeCandle("BTCUSDT", kJan31Late, "112", 40), "binance:trades"}});
-  auto stored = repository_->QueryCandles("BTCUSDT", Interval::k1m, 0,
+  auto stored = repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, 0,
                                           kJan31Late + kMinute, 10, false);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].close, D("111"));
@@ -150,7 +151,7 @@ TEST_F(PricingRepositoryTest, TradesCandleNeverReplacesExchangeKline) {
   // A newer exchange kline does replace it.
   repository_->UpsertCandles(
       {{MakeCandle("BTCUSDT", kJan31Late, "113", 51), "binance:klines"}});
-  stored = repository_->QueryCandles("BTCUSDT", Interval::k1m, 0,
+  stored = repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, 0,
                                      kJan31Late + kMinute, 10, false);
   EXPECT_EQ(stored[0].close, D("113"));
 }
@@ -165,22 +166,24 @@ TEST_F(PricingRepositoryTest, RangeQueriesHonourBoundsLimitAndDirection) {
   repository_->UpsertCandles(batch);
   const int64_t from = kJan31Late + 2 * kMinute;
   const int64_t to = kJan31Late + 8 * kMinute;  // exclusive
-  auto first =
-      repository_->QueryCandles("BTCUSDT", Interval::k1m, from, to, 3, false);
+  auto first = repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, from,
+                                         to, 3, false);
   ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first[0].open_time_ms, from);
   EXPECT_EQ(first[2].open_time_ms, from + 2 * kMinute);
-  auto last =
-      repository_->QueryCandles("BTCUSDT", Interval::k1m, from, to, 3, true);
+  auto last = repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, from,
+                                        to, 3, true);
   ASSERT_EQ(last.size(), 3u);
   EXPECT_EQ(last[0].open_time_ms, to - 3 * kMinute);  // ascending order
   EXPECT_EQ(last[2].open_time_ms, to - kMinute);
   // Another interval of the same pair is a different series.
   EXPECT_TRUE(
-      repository_->QueryCandles("BTCUSDT", Interval::k1h, 0, to, 3, true)
+      repository_
+          ->QueryCandles("BTCUSDT", domain::Interval::k1h, 0, to, 3, true)
           .empty());
   EXPECT_TRUE(
-      repository_->QueryCandles("XRPUSDT", Interval::k1m, 0, to, 3, false)
+      repository_
+          ->QueryCandles("XRPUSDT", domain::Interval::k1m, 0, to, 3, false)
           .empty());
 }
 
@@ -202,11 +205,12 @@ TEST_F(PricingRepositoryTest, ReadsNumericScaleAndExtremesExactly) {
         kJan31Late + kMinute);
   });
   for (bool newest : {false, true, false, true}) {
-    const std::vector<Candle> stored = repository_->QueryCandles(
-        "BTCUSDT", Interval::k1m, 0, kJan31Late + 2 * kMinute, 10, newest);
+    const std::vector<domain::Candle> stored =
+        repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, 0,
+                                  kJan31Late + 2 * kMinute, 10, newest);
     ASSERT_EQ(stored.size(), 2u);
     EXPECT_EQ(stored[0].close.ToString(), "110");
-    const Candle& c = stored[1];
+    const domain::Candle& c = stored[1];
     EXPECT_EQ(c.open_time_ms, kJan31Late + kMinute);
     EXPECT_EQ(c.open.ToString(), "64250.12");
     EXPECT_EQ(c.high.ToString(), "99999999999999999999.999999999999999999");
@@ -222,9 +226,9 @@ TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
   // 2024-02-01T00:00Z .. 00:29Z, varying prices.
   const int64_t start = kJan31Late + 2 * kMinute;
   std::vector<market::SourcedCandle> batch;
-  std::vector<Candle> minutes;
+  std::vector<domain::Candle> minutes;
   for (int i = 0; i < 30; ++i) {
-    Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
+    domain::Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
     c.open = common::Decimal::FromInteger(95 + i % 7);
     c.close = common::Decimal::FromInteger(91 + i % 11);
     c.high = common::Decimal::FromInteger(130 + i);
@@ -234,18 +238,21 @@ TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
   }
   repository_->UpsertCandles(batch);
   const int64_t end = start + 30 * kMinute;
-  EXPECT_EQ(repository_->MaterializeRollups(Interval::k15m, start, end), 2);
-  EXPECT_EQ(repository_->MaterializeRollups(Interval::k15m, start, end), 0);
-  const auto stored = repository_->QueryCandles("SOLUSDT", Interval::k15m,
-                                                start, end, 10, false);
-  auto expected = RollUp(minutes, Interval::k15m);
+  EXPECT_EQ(repository_->MaterializeRollups(domain::Interval::k15m, start, end),
+            2);
+  EXPECT_EQ(repository_->MaterializeRollups(domain::Interval::k15m, start, end),
+            0);
+  const auto stored = repository_->QueryCandles(
+      "SOLUSDT", domain::Interval::k15m, start, end, 10, false);
+  auto expected = domain::RollUp(minutes, domain::Interval::k15m);
   ASSERT_TRUE(expected.ok());
   ASSERT_EQ(stored.size(), expected->size());
   for (size_t i = 0; i < stored.size(); ++i) {
     EXPECT_EQ(stored[i], (*expected)[i]) << "bucket " << i;
   }
   // Only whole buckets: an hour that has not ended is not materialised.
-  EXPECT_EQ(repository_->MaterializeRollups(Interval::k1h, start, end), 0);
+  EXPECT_EQ(repository_->MaterializeRollups(domain::Interval::k1h, start, end),
+            0);
 }
 
 TEST_F(PricingRepositoryTest, RetentionDeletesOldMinutesAndDropsOldMonths) {
@@ -253,7 +260,7 @@ TEST_F(PricingRepositoryTest, RetentionDeletesOldMinutesAndDropsOldMonths) {
       {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"},
        {MakeCandle("BTCUSDT", kJan31Late + 5 * kMinute, "110"),
         "binance:trades"}});
-  ASSERT_GT(repository_->MaterializeRollups(Interval::k5m, kJan31Late,
+  ASSERT_GT(repository_->MaterializeRollups(domain::Interval::k5m, kJan31Late,
                                             kJan31Late + 10 * kMinute),
             0);
   const int64_t five_minute_rows = CountRows("5m");
@@ -281,8 +288,9 @@ TEST_F(PricingRepositoryTest, KlineWinsOverTradesCandleInTheSameBatch) {
   repository_->UpsertCandles(
       {{MakeCandle("BTCUSDT", kJan31Late, "101"), "binance:klines"},
        {MakeCandle("BTCUSDT", kJan31Late, "99", 2), "binance:trades"}});
-  std::vector<Candle> stored = repository_->QueryCandles(
-      "BTCUSDT", Interval::k1m, kJan31Late, kJan31Late + kMinute, 10, false);
+  std::vector<domain::Candle> stored =
+      repository_->QueryCandles("BTCUSDT", domain::Interval::k1m, kJan31Late,
+                                kJan31Late + kMinute, 10, false);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].close, D("101"));
   EXPECT_EQ(stored[0].trade_count, 3);
@@ -290,8 +298,9 @@ TEST_F(PricingRepositoryTest, KlineWinsOverTradesCandleInTheSameBatch) {
   repository_->UpsertCandles(
       {{MakeCandle("ETHUSDT", kJan31Late, "100"), "binance:trades"},
        {MakeCandle("ETHUSDT", kJan31Late, "102"), "binance:trades"}});
-  stored = repository_->QueryCandles("ETHUSDT", Interval::k1m, kJan31Late,
-                                     kJan31Late + kMinute, 10, false);
+  stored =
+      repository_->QueryCandles("ETHUSDT", domain::Interval::k1m, kJan31Late,
+                                kJan31Late + kMinute, 10, false);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].close, D("102"));
 }
@@ -301,15 +310,16 @@ TEST_F(PricingRepositoryTest, StoredOpenTimesListsOnlyTheRange) {
       {{MakeCandle("BTCUSDT", kJan31Late, "100"), "t"},
        {MakeCandle("BTCUSDT", kJan31Late + 2 * kMinute, "101"), "t"},
        {MakeCandle("ETHUSDT", kJan31Late, "102"), "t"}});
-  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1m, kJan31Late,
-                                           kJan31Late + 10 * kMinute),
-              ElementsAre(kJan31Late, kJan31Late + 2 * kMinute));
-  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1m,
+  EXPECT_THAT(
+      repository_->StoredOpenTimes("BTCUSDT", domain::Interval::k1m, kJan31Late,
+                                   kJan31Late + 10 * kMinute),
+      ElementsAre(kJan31Late, kJan31Late + 2 * kMinute));
+  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", domain::Interval::k1m,
                                            kJan31Late + kMinute,
                                            kJan31Late + 2 * kMinute),
               ElementsAre());
-  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", Interval::k1h, kJan31Late,
-                                           kJan31Late + kMinute),
+  EXPECT_THAT(repository_->StoredOpenTimes("BTCUSDT", domain::Interval::k1h,
+                                           kJan31Late, kJan31Late + kMinute),
               ElementsAre());
 }
 
