@@ -39,10 +39,11 @@
 //       "portfolio");
 //   ctx.set_credentials((*tokens)->CallCredentials());
 //   // portfolio-service, in its PortfolioInternalService handlers:
+//   constexpr char kInternal[] =
+//       "cryptotracker.portfolio.v1.PortfolioInternalService/*";
 //   auto internal_auth = ServiceAuthenticator::FromDirectory(
 //       "portfolio", env.RequiredString("SERVICE_AUTH_TRUSTED_KEYS_DIR"),
-//       {{"alert",
-//       {"cryptotracker.portfolio.v1.PortfolioInternalService/*"}}});
+//       {{"alert", {kInternal}}});
 //   absl::StatusOr<ServiceIdentity> caller = internal_auth->Authorize(
 //       *ctx, "cryptotracker.portfolio.v1.PortfolioInternalService/"
 //             "GetPortfolioValues");
