@@ -10,11 +10,13 @@
 
 #include "services/common/testing/test_server.h"
 #include "services/pricing-service/client/pricing_client.h"
+#include "services/pricing-service/client/wait_for.h"
 
 namespace cryptotracker::pricing::client {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::WaitFor;
 
 v1::StreamPricesResponse PriceMessage(const std::string& last) {
   v1::StreamPricesResponse message;
@@ -59,16 +61,6 @@ class ScriptedPricing final : public v1::PricingService::Service {
   std::atomic<int> calls = 0;
   std::string last_quote;
 };
-
-template <typename Predicate>
-bool WaitFor(Predicate predicate, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return predicate();
-}
 
 TEST(PriceSubscriptionTest, ASilentStreamIsAbandonedAndResubscribed) {
   ScriptedPricing service;

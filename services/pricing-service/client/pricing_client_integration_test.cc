@@ -26,6 +26,7 @@
 #include "services/common/testing/pg_test_db.h"
 #include "services/pricing-service/client/price_subscription.h"
 #include "services/pricing-service/client/pricing_client.h"
+#include "services/pricing-service/client/wait_for.h"
 #include "testing/exchange-sim/simulator.h"
 
 namespace cryptotracker::pricing::client {
@@ -34,6 +35,7 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
+using testing::WaitFor;
 
 // A port nobody listens on now (the kernel's pick, released at once).
 int FreePort() {
@@ -155,22 +157,7 @@ class PricingClientIntegrationTest : public ::testing::Test {
   // True once GetPrices answers for both symbols (the feed is live).
   static bool WaitForPrices() {
     PricingClient pricing(PricingClient::NewChannel(*address_));
-    const auto deadline = SteadyClock::now() + 90s;
-    while (SteadyClock::now() < deadline) {
-      if (pricing.GetPrices({"BTC", "ETH"}).ok()) return true;
-      std::this_thread::sleep_for(200ms);
-    }
-    return false;
-  }
-
-  template <typename Predicate>
-  static bool WaitFor(Predicate predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = SteadyClock::now() + timeout;
-    while (SteadyClock::now() < deadline) {
-      if (predicate()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return predicate();
+    return WaitFor([&] { return pricing.GetPrices({"BTC", "ETH"}).ok(); }, 90s);
   }
 
   static exchange_sim::ExchangeSimulator* simulator_;
