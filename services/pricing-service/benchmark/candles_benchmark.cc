@@ -16,9 +16,9 @@ namespace {
 // 2024-01-01T00:00:00Z.
 constexpr int64_t kT0 = 1'704'067'200'000;
 
-// A realistic feed: `symbols` pairs trading in turn, 20 trades per symbol per
-// second, prices wandering by a few cents, small quantities with 8 decimals,
-// and a minute rollover every 1200 trades per symbol.
+// A realistic trade stream: `symbols` pairs trading in turn, 20 trades per
+// symbol per second, prices wandering by a few cents, small quantities with 8
+// decimals, and a minute rollover every 1200 trades per symbol.
 std::vector<domain::Tick> MakeTicks(int symbols, int count) {
   std::vector<domain::Tick> ticks;
   ticks.reserve(count);

@@ -174,7 +174,7 @@ class CandleAggregator {
 // highest high, lowest low, summed volumes and trade counts. Buckets with no
 // input produce no candle. An output candle is closed when all its inputs
 // are closed; the overload taking `now_ms` also requires the bucket to have
-// ended, which callers building from a live feed must use (a half-hour of
+// ended, which callers building from the live stream must use (a half-hour of
 // closed minutes is not a closed hour). Output is ordered by symbol, then
 // open time. INVALID_ARGUMENT for an input that is not a one-minute candle,
 // is misaligned, or repeats a (symbol, open time); OUT_OF_RANGE if a volume

@@ -86,7 +86,8 @@ void LiveIngest::Start() {
     stream_->Start();
   } else {
     common::LogWarn(
-        "BINANCE_WS_URL is not set: no live feed; prices stay unavailable");
+        "BINANCE_WS_URL is not set: no exchange stream; prices stay "
+        "unavailable");
   }
   if (filler_ != nullptr && options_.startup_backfill_days > 0) {
     const int64_t now = common::WallClockMs();

@@ -405,7 +405,7 @@ TEST_F(SimulatorFixture, MalformedDuplicateAndOutOfOrderMessagesAreSkipped) {
   ASSERT_TRUE(listener.WaitFor([&] {
     return (*client)->stats().duplicates + (*client)->stats().out_of_order >= 2;
   }));
-  // The feed kept going through all of it.
+  // The stream kept going through all of it.
   const size_t seen = [&] {
     std::lock_guard<std::mutex> lock(listener.mutex_);
     return listener.trades_.size();

@@ -8,7 +8,7 @@
 // (hand the event to a queue or update in-memory state under a short lock):
 // a slow listener delays the socket reads, and a listener that blocks for
 // long makes the exchange drop the connection. Exceptions thrown by a
-// listener are caught, logged and counted; they never stop the feed.
+// listener are caught, logged and counted; they never stop the stream.
 #ifndef CRYPTOTRACKER_PRICING_PROVIDERS_STREAM_LISTENER_H_
 #define CRYPTOTRACKER_PRICING_PROVIDERS_STREAM_LISTENER_H_
 
