@@ -31,6 +31,7 @@
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/tick_sink.h"
 #include "services/pricing-service/migrations.h"
+#include "services/pricing-service/providers/coingecko_client.h"
 #include "services/pricing-service/storage/pricing_repository.h"
 #include "services/pricing-service/stream/price_stream.h"
 
