@@ -63,6 +63,39 @@ absl::StatusOr<CandleSeries> PricingClient::GetCandles(
   return CandleSeriesFromProto(response);
 }
 
+absl::StatusOr<CandleSeries> PricingClient::GetCandlesBetween(
+    const std::string& symbol, Interval interval, TimePoint start,
+    TimePoint end, std::size_t max_candles) {
+  constexpr int kPage = 1000;
+  CandleQuery query{.symbol = symbol,
+                    .interval = interval,
+                    .start_time = start,
+                    .end_time = end,
+                    .limit = kPage};
+  CandleSeries all;
+  while (true) {
+    absl::StatusOr<CandleSeries> page = GetCandles(query);
+    if (!page.ok()) return page.status();
+    const bool last_page = page->candles.size() < kPage;
+    if (all.candles.empty()) {
+      all = *std::move(page);
+    } else {
+      all.candles.insert(all.candles.end(),
+                         std::make_move_iterator(page->candles.begin()),
+                         std::make_move_iterator(page->candles.end()));
+    }
+    if (all.candles.size() > max_candles) {
+      return absl::ResourceExhaustedError(
+          "pricing GetCandles: more than " + std::to_string(max_candles) +
+          " candles of " + symbol + " in the range");
+    }
+    if (last_page || all.candles.empty()) return all;
+    // The next page starts where the last candle ended.
+    query.start_time = all.candles.back().close_time;
+    if (*query.start_time >= end) return all;
+  }
+}
+
 absl::Status FromGrpcStatus(const grpc::Status& status,
                             std::string_view method) {
   if (status.ok()) return absl::OkStatus();

@@ -63,6 +63,14 @@ class PricingClient {
   // Candles of one asset in USD, oldest first.
   absl::StatusOr<CandleSeries> GetCandles(const CandleQuery& query);
 
+  // Every candle with an open time in [start, end), oldest first, paging
+  // forward 1000 at a time (the contract's largest page). RESOURCE_EXHAUSTED
+  // when the range holds more than `max_candles`, so a mistaken range (years
+  // of one-minute candles) fails instead of filling memory.
+  absl::StatusOr<CandleSeries> GetCandlesBetween(
+      const std::string& symbol, Interval interval, TimePoint start,
+      TimePoint end, std::size_t max_candles = 100'000);
+
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:

@@ -250,6 +250,29 @@ TEST_F(PricingClientIntegrationTest, GetCandlesAnswersTypedCandles) {
   ASSERT_TRUE(latest.ok()) << latest.status();
   EXPECT_LE(latest->candles.size(), 3u);
 
+  // More than one page: 20 hours of one-minute candles from the backfill.
+  const TimePoint to = std::chrono::floor<std::chrono::minutes>(now) - 2h;
+  absl::StatusOr<CandleSeries> range;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        range = pricing.GetCandlesBetween("BTC", v1::INTERVAL_1M, to - 20h, to);
+        return range.ok() && range->candles.size() == 1200;
+      },
+      60s))
+      << (range.ok() ? std::to_string(range->candles.size()) + " candles"
+                     : range.status().ToString());
+  EXPECT_EQ(range->candles.front().open_time, to - 20h);
+  EXPECT_EQ(range->candles.back().close_time, to);
+  for (std::size_t i = 1; i < range->candles.size(); ++i) {
+    ASSERT_EQ(range->candles[i].open_time, range->candles[i - 1].close_time);
+  }
+  EXPECT_EQ(pricing
+                .GetCandlesBetween("BTC", v1::INTERVAL_1M, to - 20h, to,
+                                   /*max_candles=*/1100)
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+
   EXPECT_EQ(
       pricing
           .GetCandles(
