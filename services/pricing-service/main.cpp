@@ -92,7 +92,7 @@ Config ReadConfig(bool needs_grpc_port) {
   config.ingest.coingecko_api_key = env.String("COINGECKO_API_KEY", "");
   const std::string plan = env.String("COINGECKO_API_PLAN", "demo");
   if (plan != "demo" && plan != "pro") {
-    throw common::ConfigError("COINGECKO_API_PLAN must be demo or pro");
+    env.AddProblem("COINGECKO_API_PLAN", "must be demo or pro");
   }
   config.ingest.coingecko_plan = plan == "pro"
                                      ? providers::CoinGeckoPlan::kPro
