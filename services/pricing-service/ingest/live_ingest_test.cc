@@ -1,0 +1,141 @@
+// Integration test: LiveIngest against the exchange simulator (in process)
+// and a real PostgreSQL database (TEST_DATABASE_URL, see
+// docs/conventions.md): what `serve` gets from it within seconds of start.
+#include "services/pricing-service/ingest/live_ingest.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "services/common/clock.h"
+#include "services/common/db.h"
+#include "services/common/migrations.h"
+#include "services/common/testing/pg_test_db.h"
+#include "services/pricing-service/domain/interval.h"
+#include "services/pricing-service/ingest/tracked_assets.h"
+#include "services/pricing-service/market/candle_recorder.h"
+#include "services/pricing-service/market/market_state.h"
+#include "services/pricing-service/market/tick_sink.h"
+#include "services/pricing-service/migrations.h"
+#include "services/pricing-service/storage/pricing_repository.h"
+#include "testing/exchange-sim/simulator.h"
+
+namespace cryptotracker::pricing::ingest {
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+
+// Polls `done` until it holds or `limit` passes.
+bool Eventually(const std::function<bool()>& done,
+                std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+const storage::AssetRecord* Find(
+    const std::vector<storage::AssetRecord>& assets,
+    const std::string& symbol) {
+  for (const storage::AssetRecord& asset : assets) {
+    if (asset.symbol == symbol) return &asset;
+  }
+  return nullptr;
+}
+
+class LiveIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    exchange_sim::SimulatorOptions options;
+    options.tick_rate = 4;
+    simulator_ = std::make_unique<exchange_sim::ExchangeSimulator>(options);
+    simulator_->Start();
+    db_ = std::make_unique<common::testing::PgTestDb>("pricing_ingest");
+    pool_ =
+        std::make_unique<common::ConnectionPool>(db_->connection_string(), 4);
+    common::ApplyMigrations(*pool_, "pricing-service",
+                            migrations::Migrations());
+    repository_ = std::make_unique<storage::PricingRepository>(*pool_);
+  }
+  void TearDown() override {
+    repository_.reset();
+    pool_.reset();
+    db_.reset();
+    simulator_->Stop();
+  }
+
+  LiveIngestOptions Options() const {
+    const std::string host = "127.0.0.1:" + std::to_string(simulator_->port());
+    return {.binance_rest_url = "http://" + host,
+            .binance_ws_url = "ws://" + host,
+            .coingecko_url = "http://" + host + "/api/v3",
+            .startup_backfill_days = 1};
+  }
+
+  std::unique_ptr<exchange_sim::ExchangeSimulator> simulator_;
+  std::unique_ptr<common::testing::PgTestDb> db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  std::unique_ptr<storage::PricingRepository> repository_;
+};
+
+TEST_F(LiveIngestTest,
+       StreamsPricesFillsTheStartUpDayAndRefreshesTheCatalogue) {
+  const std::vector<storage::AssetRecord> assets =
+      TrackedAssets(repository_->ListAssets(), {"BTC", "ETH"});
+  ASSERT_EQ(Find(assets, "BTC")->logo_url, "");  // the seed has none
+  std::vector<market::TrackedAsset> tracked;
+  for (const storage::AssetRecord& asset : assets) {
+    tracked.push_back({asset.symbol, asset.pair});
+  }
+  market::MarketState market(std::move(tracked), {});
+  market::CandleRecorder recorder(*repository_,
+                                  PairsOf(assets, /*with_rates=*/true),
+                                  {.flush_interval = std::chrono::seconds(1)});
+  market::TickFanout sink({&market, &recorder});
+  LiveIngest ingest(Options(), market.RequiredPairs(), assets, sink, market,
+                    recorder, *repository_);
+  const int64_t started = common::WallClockMs();
+  recorder.Start();
+  ingest.Start();
+
+  // Trades from the stream make both prices fresh.
+  EXPECT_TRUE(Eventually([&] { return market.FreshAssetCount() == 2; }));
+  // The start-up backfill stores the closed minutes of the last day.
+  const int64_t day_start = domain::AlignToInterval(
+      started - 24 * 60 * kMinuteMs, domain::Interval::k1m);
+  const size_t day_minutes = static_cast<size_t>(
+      (domain::AlignToInterval(started, domain::Interval::k1m) - day_start) /
+      kMinuteMs);
+  for (const std::string& pair : market.RequiredPairs()) {
+    EXPECT_TRUE(Eventually([&] {
+      return repository_
+                 ->StoredOpenTimes(pair, domain::Interval::k1m, day_start,
+                                   started - kMinuteMs)
+                 .size() >= day_minutes - 1;
+    })) << pair;
+  }
+  // The CoinGecko refresh writes logo and market capitalisation.
+  EXPECT_TRUE(Eventually([&] {
+    const std::vector<storage::AssetRecord> now = repository_->ListAssets();
+    const storage::AssetRecord* btc = Find(now, "BTC");
+    return btc != nullptr && !btc->logo_url.empty() &&
+           !btc->market_cap_usd.empty();
+  }));
+
+  ingest.Stop();
+  recorder.Stop();
+  // Stopped: nothing reaches the market any more.
+  const int64_t ticks = market.stats().ticks_applied;
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(market.stats().ticks_applied, ticks);
+}
+
+}  // namespace
+}  // namespace cryptotracker::pricing::ingest
