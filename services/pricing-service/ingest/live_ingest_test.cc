@@ -13,16 +13,13 @@
 
 #include "gtest/gtest.h"
 #include "services/common/clock.h"
-#include "services/common/db.h"
-#include "services/common/migrations.h"
-#include "services/common/testing/pg_test_db.h"
 #include "services/pricing-service/domain/interval.h"
 #include "services/pricing-service/ingest/tracked_assets.h"
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/tick_sink.h"
-#include "services/pricing-service/migrations.h"
 #include "services/pricing-service/storage/pricing_repository.h"
+#include "services/pricing-service/storage/test_database.h"
 #include "testing/exchange-sim/simulator.h"
 
 namespace cryptotracker::pricing::ingest {
@@ -57,17 +54,11 @@ class LiveIngestTest : public ::testing::Test {
     options.tick_rate = 4;
     simulator_ = std::make_unique<exchange_sim::ExchangeSimulator>(options);
     simulator_->Start();
-    db_ = std::make_unique<common::testing::PgTestDb>("pricing_ingest");
-    pool_ =
-        std::make_unique<common::ConnectionPool>(db_->connection_string(), 4);
-    common::ApplyMigrations(*pool_, "pricing-service",
-                            migrations::Migrations());
-    repository_ = std::make_unique<storage::PricingRepository>(*pool_);
+    database_ = std::make_unique<storage::TestDatabase>("pricing_ingest");
+    repository_ = &database_->repository();
   }
   void TearDown() override {
-    repository_.reset();
-    pool_.reset();
-    db_.reset();
+    database_.reset();
     simulator_->Stop();
   }
 
@@ -80,9 +71,8 @@ class LiveIngestTest : public ::testing::Test {
   }
 
   std::unique_ptr<exchange_sim::ExchangeSimulator> simulator_;
-  std::unique_ptr<common::testing::PgTestDb> db_;
-  std::unique_ptr<common::ConnectionPool> pool_;
-  std::unique_ptr<storage::PricingRepository> repository_;
+  std::unique_ptr<storage::TestDatabase> database_;
+  storage::PricingRepository* repository_ = nullptr;
 };
 
 TEST_F(LiveIngestTest,

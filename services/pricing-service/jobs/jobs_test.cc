@@ -8,16 +8,13 @@
 
 #include "gtest/gtest.h"
 #include "services/common/clock.h"
-#include "services/common/db.h"
 #include "services/common/decimal.h"
-#include "services/common/migrations.h"
-#include "services/common/testing/pg_test_db.h"
 #include "services/pricing-service/domain/interval.h"
 #include "services/pricing-service/jobs/backfill.h"
 #include "services/pricing-service/jobs/rollup.h"
 #include "services/pricing-service/market/history_source.h"
-#include "services/pricing-service/migrations.h"
 #include "services/pricing-service/storage/pricing_repository.h"
+#include "services/pricing-service/storage/test_database.h"
 
 namespace cryptotracker::pricing::jobs {
 namespace {
@@ -62,22 +59,13 @@ class ExchangeHistory final : public market::HistorySource {
 class JobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<common::testing::PgTestDb>("pricing_jobs");
-    pool_ =
-        std::make_unique<common::ConnectionPool>(db_->connection_string(), 2);
-    common::ApplyMigrations(*pool_, "pricing-service",
-                            migrations::Migrations());
-    repository_ = std::make_unique<storage::PricingRepository>(*pool_);
+    database_ = std::make_unique<storage::TestDatabase>("pricing_jobs");
+    repository_ = &database_->repository();
   }
-  void TearDown() override {
-    repository_.reset();
-    pool_.reset();
-    db_.reset();
-  }
+  void TearDown() override { database_.reset(); }
 
-  std::unique_ptr<common::testing::PgTestDb> db_;
-  std::unique_ptr<common::ConnectionPool> pool_;
-  std::unique_ptr<storage::PricingRepository> repository_;
+  std::unique_ptr<storage::TestDatabase> database_;
+  storage::PricingRepository* repository_ = nullptr;
 };
 
 TEST_F(JobsTest, BackfillFillsTheDaysAndCountsTheFailedPairs) {

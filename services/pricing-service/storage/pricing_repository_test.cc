@@ -9,9 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/db.h"
-#include "services/common/migrations.h"
-#include "services/common/testing/pg_test_db.h"
-#include "services/pricing-service/migrations.h"
+#include "services/pricing-service/storage/test_database.h"
 
 namespace cryptotracker::pricing::storage {
 namespace {
@@ -46,19 +44,12 @@ domain::Candle MakeCandle(const std::string& pair, int64_t open_time_ms,
 class PricingRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<common::testing::PgTestDb>("pricing_repo");
-    pool_ =
-        std::make_unique<common::ConnectionPool>(db_->connection_string(), 4);
-    common::ApplyMigrations(*pool_, "pricing-service",
-                            migrations::Migrations());
-    repository_ = std::make_unique<PricingRepository>(*pool_);
+    database_ = std::make_unique<TestDatabase>("pricing_repo");
+    pool_ = &database_->pool();
+    repository_ = &database_->repository();
   }
 
-  void TearDown() override {
-    repository_.reset();
-    pool_.reset();
-    db_.reset();
-  }
+  void TearDown() override { database_.reset(); }
 
   int64_t CountRows(const std::string& interval) {
     return pool_->WithReadOnly([&](pqxx::read_transaction& tx) {
@@ -84,9 +75,9 @@ class PricingRepositoryTest : public ::testing::Test {
     });
   }
 
-  std::unique_ptr<common::testing::PgTestDb> db_;
-  std::unique_ptr<common::ConnectionPool> pool_;
-  std::unique_ptr<PricingRepository> repository_;
+  std::unique_ptr<TestDatabase> database_;
+  common::ConnectionPool* pool_ = nullptr;
+  PricingRepository* repository_ = nullptr;
 };
 
 TEST_F(PricingRepositoryTest, SeededCatalogueIsOrderedByRank) {
