@@ -9,10 +9,10 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
+#include "services/pricing-service/contract/proto_convert.h"
 #include "services/pricing-service/domain/analysis.h"
 #include "services/pricing-service/domain/market_breadth.h"
 #include "services/pricing-service/handler/page_token.h"
-#include "services/pricing-service/handler/proto_convert.h"
 #include "services/pricing-service/market/quotes.h"
 
 namespace cryptotracker::pricing::handler {
@@ -100,7 +100,7 @@ PricingHandler::PricingHandler(market::MarketState& market,
       repository_(repository),
       streams_(streams),
       candles_(repository, recorder, options.candle_cache_ttl,
-               AppendCandleField) {}
+               contract::AppendCandleField) {}
 
 grpc::ServerUnaryReactor* PricingHandler::ListAssets(
     grpc::CallbackServerContext* context, const v1::ListAssetsRequest* request,
@@ -157,7 +157,8 @@ grpc::ServerUnaryReactor* PricingHandler::ListAssets(
           for (const std::string& category : record.categories) {
             metadata->add_categories(category);
           }
-          SetTimestamp(record.update_time_ms, asset->mutable_update_time());
+          contract::SetTimestamp(record.update_time_ms,
+                                 asset->mutable_update_time());
         }
         if (end < matching.size()) {
           response->set_next_page_token(PageToken(end, query));
@@ -169,10 +170,10 @@ PricingHandler::QuotedSelection PricingHandler::QuoteAll(
     const google::protobuf::RepeatedPtrField<std::string>& symbols,
     std::string_view quote_text) {
   QuotedSelection selection;
-  selection.quote = QuoteFromRequest(quote_text);
+  selection.quote = contract::QuoteFromRequest(quote_text);
   const bool explicit_symbols = !symbols.empty();
   const int64_t now_ms = market_.NowMs();
-  selection.requested = ResolveSymbols(symbols, market_);
+  selection.requested = contract::ResolveSymbols(symbols, market_);
   selection.priced.reserve(selection.requested.size());
   selection.prices.reserve(selection.requested.size());
   for (size_t index : selection.requested) {
@@ -265,8 +266,10 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
       blocking_, context, "GetCandles", [this, request, response] {
         v1::GetCandlesRequest parsed;
         ParseRawRequest(*request, &parsed);
-        const std::string symbol = NormaliseSymbol(parsed.symbol(), "symbol");
-        const domain::Interval interval = IntervalFromProto(parsed.interval());
+        const std::string symbol =
+            contract::NormaliseSymbol(parsed.symbol(), "symbol");
+        const domain::Interval interval =
+            contract::IntervalFromProto(parsed.interval());
         if (parsed.limit() < 0 || parsed.limit() > candles::kMaxCandleLimit) {
           throw ValidationError(
               "limit",
@@ -277,12 +280,13 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
             parsed.limit() == 0 ? kDefaultCandleLimit : parsed.limit();
         std::optional<int64_t> start_ms;
         if (parsed.has_start_time()) {
-          start_ms = TimestampMillis(parsed.start_time(), "start_time");
+          start_ms =
+              contract::TimestampMillis(parsed.start_time(), "start_time");
         }
         const int64_t now_ms = common::WallClockMs();
         const int64_t end_ms =
             parsed.has_end_time()
-                ? TimestampMillis(parsed.end_time(), "end_time")
+                ? contract::TimestampMillis(parsed.end_time(), "end_time")
                 : now_ms;
         if (start_ms.has_value() && *start_ms >= end_ms) {
           throw ValidationError("start_time", "must be before end_time");
@@ -321,7 +325,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetCandles(
         if (!window.rest.empty()) {
           std::string tail;
           for (const domain::Candle& candle : window.rest) {
-            AppendCandleField(candle, &tail);
+            contract::AppendCandleField(candle, &tail);
           }
           slices.emplace_back(tail);
         }
@@ -334,9 +338,10 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
     v1::Analysis* response) {
   return common::FinishOnExecutor(
       blocking_, context, "GetAnalysis", [this, request, response] {
-        const std::string symbol = NormaliseSymbol(request->symbol(), "symbol");
+        const std::string symbol =
+            contract::NormaliseSymbol(request->symbol(), "symbol");
         const domain::Interval interval =
-            IntervalFromProto(request->interval());
+            contract::IntervalFromProto(request->interval());
         const std::string pair = PairOf(symbol);
         const int64_t now_ms = common::WallClockMs();
         const std::vector<domain::Candle> candles = domain::AnalysisCandles(
@@ -354,8 +359,10 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
         response->set_pair(pair);
         response->set_interval(request->interval());
         v1::CandleRange* range = response->mutable_candle_range();
-        SetTimestamp(candles.front().open_time_ms, range->mutable_start_time());
-        SetTimestamp(candles.back().close_time_ms(), range->mutable_end_time());
+        contract::SetTimestamp(candles.front().open_time_ms,
+                               range->mutable_start_time());
+        contract::SetTimestamp(candles.back().close_time_ms(),
+                               range->mutable_end_time());
         range->set_candle_count(static_cast<int32_t>(candles.size()));
         response->set_last_close(candles.back().close.ToString());
 
@@ -415,7 +422,7 @@ grpc::ServerUnaryReactor* PricingHandler::GetAnalysis(
             *(returns->*field)() = PercentChangeText(*past, latest);
           }
         }
-        SetTimestamp(now_ms, response->mutable_compute_time());
+        contract::SetTimestamp(now_ms, response->mutable_compute_time());
       });
 }
 
@@ -425,7 +432,8 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
   // Market state only, no database: answered on the gRPC thread.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(GuardedCall(context, "GetMarketSummary", [&] {
-    const market::QuoteCurrency quote = QuoteFromRequest(request->quote());
+    const market::QuoteCurrency quote =
+        contract::QuoteFromRequest(request->quote());
     int top_count = request->top_count();
     if (top_count == 0) top_count = kDefaultTopCount;
     if (top_count < 1 || top_count > kMaxTopCount) {
@@ -458,10 +466,11 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
                      });
     const size_t top = std::min(ranked.size(), static_cast<size_t>(top_count));
     for (size_t i = 0; i < top; ++i) {
-      FillPrice(*ranked[i], response->add_top_gainers());
+      contract::FillPrice(*ranked[i], response->add_top_gainers());
     }
     for (size_t i = 0; i < top; ++i) {
-      FillPrice(*ranked[ranked.size() - 1 - i], response->add_top_losers());
+      contract::FillPrice(*ranked[ranked.size() - 1 - i],
+                          response->add_top_losers());
     }
 
     std::vector<domain::AssetMove> moves;
@@ -483,7 +492,8 @@ grpc::ServerUnaryReactor* PricingHandler::GetMarketSummary(
       breadth->set_advancing_percent(
           measured.advancing_percent->Round(kPercentDigits)->ToString());
     }
-    SetTimestamp(common::WallClockMs(), response->mutable_compute_time());
+    contract::SetTimestamp(common::WallClockMs(),
+                           response->mutable_compute_time());
   }));
   return reactor;
 }

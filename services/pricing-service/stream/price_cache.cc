@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
-#include "services/pricing-service/handler/proto_convert.h"
+#include "services/pricing-service/contract/proto_convert.h"
 
 namespace cryptotracker::pricing::stream {
 namespace {
@@ -79,7 +79,7 @@ absl::StatusOr<std::shared_ptr<const EncodedPrice>> PriceCache::Get(
     encoded->fresh_until_ms = received + limit_ms;
   }
   v1::StreamPricesResponse message;
-  handler::FillPrice(*quoted, message.mutable_price());
+  contract::FillPrice(*quoted, message.mutable_price());
   encoded->slice = grpc::Slice(message.SerializeAsString());
   std::shared_ptr<const EncodedPrice> result = std::move(encoded);
   entry.store(result, std::memory_order_release);

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "services/common/logging.h"
-#include "services/pricing-service/handler/proto_convert.h"
+#include "services/pricing-service/contract/proto_convert.h"
 #include "services/pricing-service/stream/conflating_outbox.h"
 
 namespace cryptotracker::pricing::stream {
@@ -138,7 +138,7 @@ class PriceStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     const int64_t now_ms = hub_.market_.NowMs();
     if (key == ConflatingOutbox::kHeartbeat) {
       v1::StreamPricesResponse heartbeat;
-      handler::SetTimestamp(
+      contract::SetTimestamp(
           now_ms, heartbeat.mutable_heartbeat()->mutable_server_time());
       grpc::Slice slice(heartbeat.SerializeAsString());
       response_ = grpc::ByteBuffer(&slice, 1);

@@ -15,7 +15,7 @@
 #include "services/pricing-service/market/market_state.h"
 #include "services/pricing-service/market/quotes.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::contract {
 
 namespace v1 = ::cryptotracker::pricing::v1;
 
@@ -58,6 +58,6 @@ std::vector<size_t> ResolveSymbols(
 // Parses a quote currency; throws ValidationError("quote").
 market::QuoteCurrency QuoteFromRequest(std::string_view quote);
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::contract
 
 #endif  // CRYPTOTRACKER_PRICING_HANDLER_PROTO_CONVERT_H_

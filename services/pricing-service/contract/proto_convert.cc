@@ -1,4 +1,4 @@
-#include "services/pricing-service/handler/proto_convert.h"
+#include "services/pricing-service/contract/proto_convert.h"
 
 #include <algorithm>
 #include <limits>
@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "services/common/errors.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::contract {
 namespace {
 
 // 9999-12-31T23:59:59Z, the largest time RFC 3339 can write.
@@ -186,4 +186,4 @@ market::QuoteCurrency QuoteFromRequest(std::string_view quote) {
   return *parsed;
 }
 
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::contract

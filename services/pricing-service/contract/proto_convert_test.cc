@@ -1,11 +1,11 @@
-#include "services/pricing-service/handler/proto_convert.h"
+#include "services/pricing-service/contract/proto_convert.h"
 
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 
-namespace cryptotracker::pricing::handler {
+namespace cryptotracker::pricing::contract {
 namespace {
 
 common::Decimal D(const char* text) { return *common::Decimal::Parse(text); }
@@ -76,4 +76,4 @@ TEST(ProtoConvertTest, CandleFieldWritesMultiByteLengths) {
 }
 
 }  // namespace
-}  // namespace cryptotracker::pricing::handler
+}  // namespace cryptotracker::pricing::contract
