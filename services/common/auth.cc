@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "services/common/logging.h"
@@ -38,26 +39,36 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& ctx,
     std::chrono::system_clock::time_point now) const {
   if (verifier_ == nullptr) return Denied("no verifier configured");
-  const auto& metadata = ctx.client_metadata();
-  auto [first, last] = metadata.equal_range("authorization");
-  if (first == last) return Denied("missing authorization metadata");
-  if (std::next(first) != last) return Denied("several authorization values");
-  const std::string_view value(first->second.data(), first->second.size());
-  static constexpr absl::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size()) return Denied("malformed authorization");
-  // Debian's abseil has its own string_view type, not std::string_view.
-  if (!absl::StartsWithIgnoreCase(absl::string_view(value.data(), value.size()),
-                                  kScheme)) {
-    return Denied("not a bearer credential");
-  }
-  std::string_view token = value.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  absl::StatusOr<JwtClaims> claims = verifier_->Verify(token, now);
+  absl::StatusOr<std::string_view> token = BearerToken(ctx);
+  if (!token.ok()) return Denied(std::string(token.status().message()));
+  absl::StatusOr<JwtClaims> claims = verifier_->Verify(*token, now);
   if (!claims.ok()) return Denied(std::string(claims.status().message()));
   Principal principal{claims->subject, claims->token_id};
   SetCurrentUserId(principal.user_id);
   return principal;
+}
+
+absl::StatusOr<std::string_view> BearerToken(
+    const grpc::ServerContextBase& ctx) {
+  const auto& metadata = ctx.client_metadata();
+  const auto [first, last] = metadata.equal_range("authorization");
+  if (first == last) {
+    return absl::UnauthenticatedError("missing authorization metadata");
+  }
+  if (std::next(first) != last) {
+    return absl::UnauthenticatedError("several authorization values");
+  }
+  // Debian's abseil has its own string_view type, not std::string_view.
+  const absl::string_view value(first->second.data(), first->second.size());
+  constexpr absl::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size() ||
+      !absl::StartsWithIgnoreCase(value, kScheme)) {
+    return absl::UnauthenticatedError("not a bearer credential");
+  }
+  const absl::string_view token =
+      absl::StripAsciiWhitespace(value.substr(kScheme.size()));
+  if (token.empty()) return absl::UnauthenticatedError("empty bearer token");
+  return std::string_view(token.data(), token.size());
 }
 
 std::string ClientAddress(const grpc::ServerContextBase& ctx) {

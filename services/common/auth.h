@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,6 +40,13 @@ class Authenticator {
  private:
   std::shared_ptr<const JwtVerifier> verifier_;
 };
+
+// The token of the call's one "authorization: Bearer <token>" value (scheme
+// case-insensitive, surrounding whitespace dropped), or UNAUTHENTICATED with
+// the reason there is none. The reason is for debug logs: callers answer with
+// a generic message. The view points into the call's metadata.
+absl::StatusOr<std::string_view> BearerToken(
+    const grpc::ServerContextBase& ctx);
 
 // The client's IP address: metadata `x-real-ip` (set by the ingress, forwarded
 // by the gateway) when it is a valid IPv4/IPv6 address, else the address part

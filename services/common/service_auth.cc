@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "services/common/auth.h"
 #include "services/common/logging.h"
 
 namespace cryptotracker::common {
@@ -23,26 +24,6 @@ absl::Status Unauthenticated(std::string_view reason) {
   // As for user tokens: the reason helps an attacker more than a caller.
   LogDebug("service authentication failed", {{"reason", reason}});
   return absl::UnauthenticatedError(std::string(kUnauthenticatedMessage));
-}
-
-// The token of the one "authorization: Bearer <token>" value of a call.
-absl::StatusOr<std::string_view> BearerToken(
-    const grpc::ServerContextBase& ctx) {
-  const auto& metadata = ctx.client_metadata();
-  const auto [first, last] = metadata.equal_range("authorization");
-  if (first == last) return Unauthenticated("no authorization metadata");
-  if (std::next(first) != last) {
-    return Unauthenticated("several authorization values");
-  }
-  const absl::string_view value(first->second.data(), first->second.size());
-  const absl::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size() ||
-      !absl::StartsWithIgnoreCase(value, scheme)) {
-    return Unauthenticated("not a bearer credential");
-  }
-  const absl::string_view token =
-      absl::StripAsciiWhitespace(value.substr(scheme.size()));
-  return std::string_view(token.data(), token.size());
 }
 
 class ServiceTokenPlugin final : public grpc::MetadataCredentialsPlugin {
@@ -232,7 +213,8 @@ absl::StatusOr<ServiceIdentity> ServiceAuthenticator::Authorize(
     const grpc::ServerContextBase& ctx, std::string_view method,
     std::chrono::system_clock::time_point now) const {
   absl::StatusOr<std::string_view> token = BearerToken(ctx);
-  if (!token.ok()) return token.status();
+  if (!token.ok())
+    return Unauthenticated(std::string(token.status().message()));
   return AuthorizeToken(*token, method, now);
 }
 
