@@ -19,6 +19,8 @@ readonly DEBIAN_PACKAGES=(
   libboost-dev libboost-system-dev clang-format
   nginx postgresql-15 postgresql-client-15
   ca-certificates curl jq python3 openssl
+  # HTTP load generator of the REST benchmarks (testing/bench, stage rest).
+  wrk
   # The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
   chromium
   # Container images (make images) and their smoke test: podman as root with
