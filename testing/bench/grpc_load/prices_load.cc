@@ -9,7 +9,8 @@
 // microsecond the client spends per call is one the server cannot use.
 // The request is encoded once and sent as a raw ByteBuffer; responses stay
 // raw, and every 64th is decoded and checked in full (one price per
-// requested symbol, in request order), like loadclient grpcprices. Each
+// requested symbol, in request order, each read by the pricing client's
+// PriceFromProto into exact decimals), like loadclient grpcprices. Each
 // thread owns a completion queue and polls it itself, so a completion is
 // handled on the thread that read it from the socket (no hand-off). With
 // -direct (the default) each connection is a socket connected here and
@@ -41,14 +42,17 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "cryptotracker/pricing/v1/pricing_service.pb.h"
+#include "services/pricing-service/client/prices.h"
 
 namespace cryptotracker::bench {
 namespace {
 
 namespace v1 = ::cryptotracker::pricing::v1;
+namespace client = ::cryptotracker::pricing::client;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kGetPricesMethod[] =
@@ -174,9 +178,17 @@ std::string CheckResponse(const grpc::ByteBuffer& raw,
   }
   for (int i = 0; i < response.prices_size(); ++i) {
     const v1::Price& price = response.prices(i);
-    if (price.symbol() != symbols[i] || price.last_price().empty()) {
-      return "price " + std::to_string(i) + " is " + price.symbol() + " (" +
-             price.last_price() + "), want " + symbols[i];
+    if (price.symbol() != symbols[i]) {
+      return "price " + std::to_string(i) + " is " + price.symbol() +
+             ", want " + symbols[i];
+    }
+    // Read as a consumer service would, through the pricing client: every
+    // decimal must parse exactly and the price must be positive.
+    absl::StatusOr<client::Price> read = client::PriceFromProto(price);
+    if (!read.ok()) return std::string(read.status().message());
+    if (read->last <= client::Decimal()) {
+      return "price " + std::to_string(i) + " (" + symbols[i] +
+             ") is not positive: " + read->last.ToString();
     }
   }
   return "";
