@@ -129,8 +129,9 @@ std::string PartitionNameFor(int64_t time_ms) {
   return Month::Containing(time_ms).PartitionName();
 }
 
-PricingRepository::PricingRepository(common::ConnectionPool& pool)
-    : pool_(pool) {}
+PricingRepository::PricingRepository(common::ConnectionPool& pool,
+                                     PricingRepositoryOptions options)
+    : pool_(pool), options_(options) {}
 
 std::vector<AssetRecord> PricingRepository::ListAssets() {
   return pool_.WithReadOnly([](pqxx::read_transaction& tx) {
@@ -300,7 +301,69 @@ void PricingRepository::WriteBatch(
         " c.trade_count, c.source) IS DISTINCT FROM (EXCLUDED.open,"
         " EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
         " EXCLUDED.quote_volume, EXCLUDED.trade_count, EXCLUDED.source)");
+    if (options_.roll_up_on_write) RollUpTouchedBuckets(tx);
   });
+}
+
+// Continuous roll-ups: the buckets of every wider interval that contain a
+// candle just staged are recomputed, in the same transaction, from the
+// stored candles of the next finer interval (5m from 1m, 15m from 5m, 1h
+// from 15m, 4h from 1h, 1d from 4h). Each step is exact: first open, max
+// high, min low, last close and the sums compose, in numeric, never double.
+// Cascading keeps each statement to a handful of rows per bucket (a day is
+// six 4h rows, not 1,440 minutes), and lets an exchange-provided 1h candle
+// feed the 4h and 1d buckets above it.
+//
+// What a roll-up may replace: a missing row or an earlier roll-up
+// ('rollup'), never a candle the exchange reported ('...:klines', e.g. the
+// 1h and 1d history fetched from the exchange). The exchange saw every
+// trade of the bucket, while the stored minutes below it may be incomplete
+// (a start-up backfill that reaches only part of a day, a reconnect), so a
+// roll-up of them must not overwrite it. Below that rule a bucket is
+// written from whatever finer candles are stored, complete or not: the
+// bucket in progress grows minute by minute, and a bucket with a hole is
+// recomputed when the hole is filled, because the repaired minute is
+// staged like any other.
+//
+// Concurrent writers (the service's flush, a backfill job, a start-up
+// backfill) serialise on one transaction-level advisory lock taken after
+// their candles are written: each roll-up statement then starts after the
+// previous writer committed and sees its minutes, so two writers of
+// different minutes of one bucket cannot each overwrite it with a sum that
+// misses the other's minute.
+void PricingRepository::RollUpTouchedBuckets(pqxx::work& tx) {
+  tx.exec("SELECT pg_advisory_xact_lock(hashtext('pricing.candles.rollup'))");
+  std::string finer;  // comma-separated names of the intervals below target
+  domain::Interval source = domain::Interval::k1m;
+  for (domain::Interval target : domain::kAllIntervals) {
+    if (target == domain::Interval::k1m) continue;
+    if (!finer.empty()) finer += ',';
+    finer += domain::IntervalName(source);
+    tx.exec_params(
+        "INSERT INTO candles AS c (pair, interval_name, open_time, open, high,"
+        " low, close, volume, quote_volume, trade_count, source) "
+        "SELECT s.pair, $1, b.bucket,"
+        " (array_agg(s.open ORDER BY s.open_time))[1], max(s.high),"
+        " min(s.low), (array_agg(s.close ORDER BY s.open_time DESC))[1],"
+        " sum(s.volume), sum(s.quote_volume), sum(s.trade_count), 'rollup' "
+        "FROM (SELECT DISTINCT pair, date_bin($2::interval,"
+        "  'epoch'::timestamptz + open_time_ms * interval '1 millisecond',"
+        "  'epoch'::timestamptz) AS bucket FROM candles_staging"
+        "  WHERE interval_name = ANY(string_to_array($4, ','))) b "
+        "JOIN candles s ON s.pair = b.pair AND s.interval_name = $3"
+        " AND s.open_time >= b.bucket"
+        " AND s.open_time < b.bucket + $2::interval "
+        "GROUP BY s.pair, b.bucket " PRICING_UPSERT_CANDLE
+        "WHERE c.source NOT LIKE '%:klines'"
+        " AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
+        " c.trade_count) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high,"
+        " EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
+        " EXCLUDED.quote_volume, EXCLUDED.trade_count)",
+        std::string(domain::IntervalName(target)),
+        std::string(PgIntervalText(target)),
+        std::string(domain::IntervalName(source)), finer);
+    source = target;
+  }
 }
 
 std::vector<domain::Candle> PricingRepository::QueryCandles(
@@ -359,6 +422,20 @@ std::vector<int64_t> PricingRepository::StoredOpenTimes(
   });
 }
 
+std::optional<int64_t> PricingRepository::OldestOpenTime(
+    const std::string& pair, domain::Interval interval) {
+  return pool_.WithSingleRead(
+      [&](pqxx::nontransaction& tx) -> std::optional<int64_t> {
+        const pqxx::result rows = tx.exec_params(
+            "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
+            " WHERE pair = $1 AND interval_name = $2"
+            " ORDER BY open_time LIMIT 1",
+            pair, std::string(domain::IntervalName(interval)));
+        if (rows.empty()) return std::nullopt;
+        return rows[0][0].as<int64_t>();
+      });
+}
+
 int64_t PricingRepository::UpdateAssetMarketData(
     const std::vector<AssetMarketData>& updates) {
   if (updates.empty()) return 0;
@@ -414,7 +491,7 @@ int64_t PricingRepository::MaterializeRollups(domain::Interval target,
         "  AND m.open_time < " PRICING_TS(4) ") minutes "
         "GROUP BY pair, bucket "
         PRICING_UPSERT_CANDLE
-        "WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
+        "WHERE c.source NOT LIKE '%:klines' AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
         " c.trade_count) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high,"
         " EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
         " EXCLUDED.quote_volume, EXCLUDED.trade_count)",
@@ -462,6 +539,17 @@ RetentionResult PricingRepository::ApplyRetention(int64_t one_minute_cutoff_ms,
     outcome.partitions_dropped.push_back(name);
   }
   return outcome;
+}
+
+int64_t PricingRepository::DeleteCandlesBefore(domain::Interval interval,
+                                               int64_t cutoff_ms) {
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    const pqxx::result result = tx.exec_params(
+        "DELETE FROM candles WHERE interval_name = $1"
+        " AND open_time < " PRICING_TS(2),
+        std::string(domain::IntervalName(interval)), cutoff_ms);
+    return static_cast<int64_t>(result.affected_rows());
+  });
 }
 
 }  // namespace cryptotracker::pricing::storage

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -62,9 +63,19 @@ struct RetentionResult {
   std::vector<std::string> partitions_dropped;
 };
 
+struct PricingRepositoryOptions {
+  // Whether UpsertCandles also brings the 5m..1d roll-ups of the buckets it
+  // touched up to date (the service and the backfill job: roll-ups are
+  // maintained as minutes are written, see RollUpTouchedBuckets in the .cc).
+  // Off, only the given candles are written (the `rollup` job's repair
+  // path, MaterializeRollups, is then the only way to roll-ups).
+  bool roll_up_on_write = false;
+};
+
 class PricingRepository final : public market::CandleStore {
  public:
-  explicit PricingRepository(common::ConnectionPool& pool);
+  explicit PricingRepository(common::ConnectionPool& pool,
+                             PricingRepositoryOptions options = {});
 
   // Enabled assets by rank (unranked last), then symbol.
   std::vector<AssetRecord> ListAssets();
@@ -73,7 +84,10 @@ class PricingRepository final : public market::CandleStore {
   // the batch into a temporary staging table and upserts it into `candles`
   // in one transaction. Within a batch the last candle of a (pair,
   // interval, open time) wins. A "...:trades" candle never replaces a stored
-  // "...:klines" one. Throws on failure (nothing is written then).
+  // "...:klines" one. With roll_up_on_write, the same transaction recomputes
+  // every 5m..1d bucket containing a written candle of a finer interval
+  // (never replacing an exchange-provided "...:klines" candle). Throws on
+  // failure (nothing is written then).
   void UpsertCandles(
       const std::vector<market::SourcedCandle>& candles) override;
 
@@ -96,6 +110,11 @@ class PricingRepository final : public market::CandleStore {
                                        domain::Interval interval,
                                        int64_t from_ms, int64_t to_ms);
 
+  // Open time of the oldest stored candle of `pair` and `interval`, if any
+  // (where a pair's daily history starts).
+  std::optional<int64_t> OldestOpenTime(const std::string& pair,
+                                        domain::Interval interval);
+
   // Updates rank, market capitalisation, supply and logo of the assets
   // with these CoinGecko ids, in one transaction; unknown ids are ignored.
   // Returns the rows changed.
@@ -104,7 +123,10 @@ class PricingRepository final : public market::CandleStore {
   // Materialises `target` candles (5m .. 1d) of every pair from the stored
   // one-minute candles of the buckets in [from_ms, to_ms) (both aligned down
   // to `target`); only whole buckets, so pass a `to_ms` whose minutes have
-  // all been written. Idempotent; returns the rows inserted or changed.
+  // all been written. A candle the exchange reported ("...:klines", the
+  // history fill's hourly and daily candles) is never replaced: it is
+  // complete where the stored minutes may not be. Idempotent; returns the
+  // rows inserted or changed.
   int64_t MaterializeRollups(domain::Interval target, int64_t from_ms,
                              int64_t to_ms);
 
@@ -113,6 +135,10 @@ class PricingRepository final : public market::CandleStore {
   // `rollup_cutoff_ms` (taking every interval in them).
   RetentionResult ApplyRetention(int64_t one_minute_cutoff_ms,
                                  int64_t rollup_cutoff_ms);
+
+  // Deletes the candles of `interval` opened before `cutoff_ms` (retention
+  // per interval); returns how many.
+  int64_t DeleteCandlesBefore(domain::Interval interval, int64_t cutoff_ms);
 
  private:
   // Names of the existing partitions, ascending.
@@ -124,7 +150,11 @@ class PricingRepository final : public market::CandleStore {
       const absl::flat_hash_map<
           std::tuple<std::string, domain::Interval, int64_t>, size_t>& last);
 
+  // Recomputes the roll-ups of the buckets the staged candles touch.
+  void RollUpTouchedBuckets(pqxx::work& tx);
+
   common::ConnectionPool& pool_;
+  const PricingRepositoryOptions options_;
   std::mutex partitions_mu_;
   // Months (year * 12 + month - 1) whose partition is known to exist.
   absl::flat_hash_set<int64_t> known_months_;

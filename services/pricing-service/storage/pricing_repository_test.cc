@@ -246,6 +246,100 @@ TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
             0);
 }
 
+// The domain's roll-up of `minutes` into `interval`.
+std::vector<domain::Candle> Expected(const std::vector<domain::Candle>& minutes,
+                                     domain::Interval interval) {
+  absl::StatusOr<std::vector<domain::Candle>> rolled =
+      domain::RollUp(minutes, interval);
+  EXPECT_TRUE(rolled.ok());
+  return rolled.ok() ? *rolled : std::vector<domain::Candle>{};
+}
+
+TEST_F(PricingRepositoryTest, WritingMinutesMaintainsEveryRollUp) {
+  PricingRepository repository(*pool_, {.roll_up_on_write = true});
+  // 2024-02-01T00:00Z .. 00:29Z, in two flushes.
+  const int64_t start = kJan31Late + 2 * kMinute;
+  std::vector<domain::Candle> minutes;
+  for (int i = 0; i < 30; ++i) {
+    domain::Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
+    c.open = common::Decimal::FromInteger(95 + i % 7);
+    c.close = common::Decimal::FromInteger(91 + i % 11);
+    c.high = common::Decimal::FromInteger(130 + i);
+    c.low = common::Decimal::FromInteger(80 - i);
+    minutes.push_back(c);
+  }
+  std::vector<market::SourcedCandle> first, second;
+  for (int i = 0; i < 30; ++i) {
+    (i < 17 ? first : second).push_back({minutes[i], "binance:trades"});
+  }
+  repository.UpsertCandles(first);
+  repository.UpsertCandles(second);
+  const int64_t end = start + 30 * kMinute;
+  for (domain::Interval interval :
+       {domain::Interval::k5m, domain::Interval::k15m, domain::Interval::k1h,
+        domain::Interval::k4h, domain::Interval::k1d}) {
+    EXPECT_EQ(repository.QueryCandles("SOLUSDT", interval, 0, end, 10, false),
+              Expected(minutes, interval))
+        << domain::IntervalName(interval);
+  }
+  // Nothing is left for the repair job to change.
+  EXPECT_EQ(repository.MaterializeRollups(domain::Interval::k15m, start, end),
+            0);
+
+  // A repaired (late) minute updates its buckets at every interval.
+  domain::Candle late = MakeCandle("SOLUSDT", end, "140");
+  late.high = common::Decimal::FromInteger(999);
+  minutes.push_back(late);
+  repository.UpsertCandles({{late, "binance:klines"}});
+  for (domain::Interval interval :
+       {domain::Interval::k5m, domain::Interval::k1h, domain::Interval::k1d}) {
+    EXPECT_EQ(repository.QueryCandles("SOLUSDT", interval, 0, end + kMinute, 10,
+                                      false),
+              Expected(minutes, interval))
+        << domain::IntervalName(interval);
+  }
+}
+
+TEST_F(PricingRepositoryTest, RollUpsNeverReplaceAnExchangeCandle) {
+  PricingRepository repository(*pool_, {.roll_up_on_write = true});
+  const int64_t hour = kJan31Late + 2 * kMinute;  // 2024-02-01T00:00Z
+  // The exchange's hourly candle, fetched as history.
+  domain::Candle exchange_hour = MakeCandle("BTCUSDT", hour, "105", 7000);
+  exchange_hour.interval = domain::Interval::k1h;
+  repository.UpsertCandles({{exchange_hour, "binance:klines"}});
+  // Then only some of the hour's minutes (a backfill that reached part of
+  // it): the five-minute buckets are built, the hour stays the exchange's.
+  std::vector<market::SourcedCandle> some;
+  for (int i = 50; i < 60; ++i) {
+    some.push_back(
+        {MakeCandle("BTCUSDT", hour + i * kMinute, "110"), "binance:trades"});
+  }
+  repository.UpsertCandles(some);
+  EXPECT_EQ(repository
+                .QueryCandles("BTCUSDT", domain::Interval::k1h, hour,
+                              hour + 60 * kMinute, 10, false)
+                .at(0),
+            exchange_hour);
+  EXPECT_EQ(repository
+                .QueryCandles("BTCUSDT", domain::Interval::k5m, hour,
+                              hour + 60 * kMinute, 10, false)
+                .size(),
+            2u);
+  // The day above it is built from the exchange's hour (4h, then 1d).
+  const std::vector<domain::Candle> day = repository.QueryCandles(
+      "BTCUSDT", domain::Interval::k1d, hour, hour + 60 * kMinute, 10, false);
+  ASSERT_EQ(day.size(), 1u);
+  EXPECT_EQ(day[0].trade_count, 7000);
+  EXPECT_EQ(day[0].close, D("105"));
+}
+
+TEST_F(PricingRepositoryTest, WithoutRollUpOnWriteOnlyTheCandlesAreWritten) {
+  repository_->UpsertCandles(
+      {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"}});
+  EXPECT_EQ(CountRows("1m"), 1);
+  EXPECT_EQ(CountRows("5m"), 0);
+}
+
 TEST_F(PricingRepositoryTest, RetentionDeletesOldMinutesAndDropsOldMonths) {
   repository_->UpsertCandles(
       {{MakeCandle("BTCUSDT", kJan31Late, "110"), "binance:trades"},
