@@ -43,6 +43,7 @@ void CandleRecorder::OnTick(const domain::Tick& tick, std::string_view source) {
     // right away so readers see it (see UnpersistedCandles).
     for (domain::Candle& candle : aggregator_.TakeClosedCandles()) {
       buffer_.push_back({std::move(candle), last_source_ + ":trades"});
+      Remember(buffer_.back());
     }
   } else {
     ++stats_.ticks_rejected;
@@ -58,6 +59,33 @@ void CandleRecorder::OnClosedCandle(const domain::Candle& candle,
   }
   if (candle.interval != domain::Interval::k1m || !candle.closed) return;
   buffer_.push_back({candle, std::string(source) + ":klines"});
+  Remember(buffer_.back());
+}
+
+void CandleRecorder::Remember(const SourcedCandle& entry) {
+  std::map<int64_t, SourcedCandle>& by_time = recent_[entry.candle.symbol];
+  auto [it, inserted] = by_time.try_emplace(entry.candle.open_time_ms, entry);
+  // The exchange's kline of a minute over the trades candle, as the store
+  // keeps it.
+  if (!inserted && (entry.source.ends_with(":klines") ||
+                    !it->second.source.ends_with(":klines"))) {
+    it->second = entry;
+  }
+}
+
+void CandleRecorder::ForgetOlderThan(int64_t cutoff_ms) {
+  for (auto it = recent_.begin(); it != recent_.end();) {
+    std::map<int64_t, SourcedCandle>& by_time = it->second;
+    by_time.erase(by_time.begin(), by_time.lower_bound(cutoff_ms));
+    if (by_time.empty()) {
+      recent_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  std::erase_if(held_back_, [cutoff_ms](const SourcedCandle& entry) {
+    return entry.candle.open_time_ms < cutoff_ms;
+  });
 }
 
 bool CandleRecorder::Flush() {
@@ -65,11 +93,31 @@ bool CandleRecorder::Flush() {
   std::vector<SourcedCandle> batch;
   {
     std::lock_guard lock(mu_);
-    aggregator_.AdvanceTo(options_.clock());
+    const int64_t now_ms = options_.clock();
+    aggregator_.AdvanceTo(now_ms);
     for (domain::Candle& candle : aggregator_.TakeClosedCandles()) {
       buffer_.push_back({std::move(candle), last_source_ + ":trades"});
+      Remember(buffer_.back());
     }
-    batch.swap(buffer_);
+    ForgetOlderThan(now_ms - options_.recent_window.count());
+    // Held-back candles first (they are older): written if this process
+    // has become their pair's writer, held back again otherwise.
+    batch.swap(held_back_);
+    batch.insert(batch.end(), std::make_move_iterator(buffer_.begin()),
+                 std::make_move_iterator(buffer_.end()));
+    buffer_.clear();
+  }
+  if (options_.may_write) {
+    std::vector<SourcedCandle> others;
+    std::erase_if(batch, [&](SourcedCandle& entry) {
+      if (options_.may_write(entry.candle.symbol)) return false;
+      others.push_back(std::move(entry));
+      return true;
+    });
+    if (!others.empty()) {
+      std::lock_guard lock(mu_);
+      held_back_ = std::move(others);
+    }
   }
   if (batch.empty()) return true;
   try {
@@ -105,12 +153,14 @@ std::vector<domain::Candle> CandleRecorder::UnpersistedCandles(
   // One candle per minute: the exchange's kline over the trades candle of
   // the same minute, as the store will keep it.
   std::map<int64_t, const SourcedCandle*> by_time;
-  for (const SourcedCandle& entry : buffer_) {
-    if (entry.candle.symbol != pair) continue;
-    const SourcedCandle*& slot = by_time[entry.candle.open_time_ms];
-    if (slot == nullptr || entry.source.ends_with(":klines") ||
-        !slot->source.ends_with(":klines")) {
-      slot = &entry;
+  for (const std::vector<SourcedCandle>* entries : {&held_back_, &buffer_}) {
+    for (const SourcedCandle& entry : *entries) {
+      if (entry.candle.symbol != pair) continue;
+      const SourcedCandle*& slot = by_time[entry.candle.open_time_ms];
+      if (slot == nullptr || entry.source.ends_with(":klines") ||
+          !slot->source.ends_with(":klines")) {
+        slot = &entry;
+      }
     }
   }
   std::vector<domain::Candle> candles;
@@ -126,10 +176,29 @@ std::vector<domain::Candle> CandleRecorder::UnpersistedCandles(
   return candles;
 }
 
+std::vector<domain::Candle> CandleRecorder::RecentCandles(
+    std::string_view pair) const {
+  std::lock_guard lock(mu_);
+  std::vector<domain::Candle> candles;
+  if (auto it = recent_.find(std::string(pair)); it != recent_.end()) {
+    candles.reserve(it->second.size() + 1);
+    for (const auto& [time, entry] : it->second) {
+      candles.push_back(entry.candle);
+    }
+  }
+  if (auto open = aggregator_.OpenCandle(pair)) {
+    if (candles.empty() || candles.back().open_time_ms < open->open_time_ms) {
+      candles.push_back(*open);
+    }
+  }
+  return candles;
+}
+
 CandleRecorderStats CandleRecorder::stats() const {
   std::lock_guard lock(mu_);
   CandleRecorderStats stats = stats_;
   stats.buffered = buffer_.size();
+  stats.held_back = held_back_.size();
   return stats;
 }
 

@@ -16,6 +16,17 @@
 // lets a trades candle replace a klines candle, because the exchange saw
 // every trade and we may have missed some during a reconnect.
 //
+// With several replicas, each receives the stream and records candles, but
+// only the one holding a pair's writer lease writes it (`may_write`, see
+// storage/writer_lease.h). The others keep what they did not write (held
+// back) for the recent window: it still answers reads here, and a replica
+// that takes over writes it with its next flush, so the minutes the old
+// writer closed but never flushed are not lost when it dies.
+//
+// The closed candles of the recent window are kept apart from the write
+// path (RecentCandles), for readers that serve the newest minutes from
+// memory after a cached snapshot of the stored ones.
+//
 // The minute in progress at shutdown is not written: it is not closed, and
 // writing it would let the restarted process overwrite it with a candle of
 // only the trades after the restart. Gap repair from exchange klines fills
@@ -28,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +47,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "services/pricing-service/domain/candles.h"
 #include "services/pricing-service/market/tick_sink.h"
@@ -64,6 +77,15 @@ struct CandleRecorderOptions {
   // of a thousand pairs.
   size_t max_buffered = 2'000'000;
   domain::AggregatorOptions aggregator;
+  // Whether this process writes `pair` now (its writer lease); unset, every
+  // pair is written. Called on the flush thread, without the recorder's
+  // lock.
+  std::function<bool(const std::string& pair)> may_write;
+  // How long closed candles stay in memory for RecentCandles, and held-back
+  // candles for a takeover. Longer than the candle cache's TTL plus a flush
+  // interval, so that what a cached snapshot of stored minutes misses is
+  // here.
+  std::chrono::milliseconds recent_window{std::chrono::minutes(10)};
   // Wall clock in milliseconds since the epoch; replaceable for tests.
   std::function<int64_t()> clock;
 };
@@ -77,6 +99,8 @@ struct CandleRecorderStats {
   int64_t flush_failures = 0;
   int64_t candles_dropped = 0;
   size_t buffered = 0;
+  // Closed candles another replica writes, kept for reads and a takeover.
+  size_t held_back = 0;
 };
 
 class CandleRecorder final : public TickSink {
@@ -105,13 +129,23 @@ class CandleRecorder final : public TickSink {
   // The one-minute candles of `pair` not in the store yet: closed ones
   // waiting for the next flush, then the open one. Ascending by open time.
   // Readers merge them with stored candles so that a candle is visible
-  // from the moment it opens.
+  // from the moment it opens. Held-back candles count as not in the store:
+  // the writer may not have flushed them yet.
   std::vector<domain::Candle> UnpersistedCandles(std::string_view pair) const;
+
+  // The one-minute candles of `pair` closed within the recent window
+  // (persisted or not, the exchange's kline over the trades candle of a
+  // minute), then the open one. Ascending by open time.
+  std::vector<domain::Candle> RecentCandles(std::string_view pair) const;
 
   CandleRecorderStats stats() const;
 
  private:
   void FlushLoop();
+  // Keeps a closed candle in recent_ (mu_ held).
+  void Remember(const SourcedCandle& entry);
+  // Drops the recent and held-back candles older than the window (mu_ held).
+  void ForgetOlderThan(int64_t cutoff_ms);
 
   CandleStore& store_;
   const absl::flat_hash_set<std::string> pairs_;
@@ -123,6 +157,10 @@ class CandleRecorder final : public TickSink {
   // built here (one deployment has one trade feed).
   std::string last_source_ = "unknown";
   std::vector<SourcedCandle> buffer_;
+  // Closed candles of pairs another replica writes, oldest first.
+  std::vector<SourcedCandle> held_back_;
+  // Closed candles of the recent window by pair and open time.
+  absl::flat_hash_map<std::string, std::map<int64_t, SourcedCandle>> recent_;
   CandleRecorderStats stats_;
 
   std::mutex flush_mu_;  // one flush at a time

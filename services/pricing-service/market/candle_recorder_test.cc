@@ -176,5 +176,65 @@ TEST_F(CandleRecorderTest, UnpersistedCandlesPreferTheExchangeKline) {
   EXPECT_FALSE(candles[1].closed);
 }
 
+TEST(CandleRecorderLeaseTest, AReplicaThatIsNotTheWriterHoldsBackAndTakesOver) {
+  FakeStore store;
+  std::atomic<int64_t> now_ms{kMinute0};
+  std::atomic<bool> writer{false};
+  CandleRecorder recorder(
+      store, {"BTCUSDT"},
+      {.flush_interval = std::chrono::hours(1),
+       .may_write = [&writer](const std::string&) { return writer.load(); },
+       .recent_window = std::chrono::minutes(10),
+       .clock = [&now_ms] { return now_ms.load(); }});
+  auto trade = [&recorder](int64_t time_ms, const char* price) {
+    recorder.OnTick({"BTCUSDT", D(price), D("1"), time_ms, std::nullopt},
+                    "binance");
+  };
+  trade(kMinute0 + 1'000, "100");
+  trade(kMinute0 + 61'000, "101");  // closes the first minute
+  now_ms = kMinute0 + 62'000;
+  ASSERT_TRUE(recorder.Flush());
+  EXPECT_TRUE(store.batches.empty());  // another replica writes
+  EXPECT_EQ(recorder.stats().held_back, 1u);
+  // Still served here: held back, and among the recent candles.
+  ASSERT_EQ(recorder.UnpersistedCandles("BTCUSDT").size(), 2u);
+  ASSERT_EQ(recorder.RecentCandles("BTCUSDT").size(), 2u);
+
+  // The writer died before flushing that minute; this replica takes over
+  // and writes it with its next flush.
+  writer = true;
+  now_ms = kMinute0 + 63'000;
+  ASSERT_TRUE(recorder.Flush());
+  ASSERT_EQ(store.batches.size(), 1u);
+  ASSERT_EQ(store.batches[0].size(), 1u);
+  EXPECT_EQ(store.batches[0][0].candle.open_time_ms, kMinute0);
+  EXPECT_EQ(recorder.stats().held_back, 0u);
+  // Persisted, but still recent: RecentCandles keeps it, the unpersisted
+  // ones do not.
+  EXPECT_EQ(recorder.UnpersistedCandles("BTCUSDT").size(), 1u);
+  EXPECT_EQ(recorder.RecentCandles("BTCUSDT").size(), 2u);
+}
+
+TEST(CandleRecorderLeaseTest, HeldBackAndRecentCandlesLastOnlyTheWindow) {
+  FakeStore store;
+  std::atomic<int64_t> now_ms{kMinute0};
+  CandleRecorder recorder(
+      store, {"BTCUSDT"},
+      {.flush_interval = std::chrono::hours(1),
+       .may_write = [](const std::string&) { return false; },
+       .recent_window = std::chrono::minutes(2),
+       .clock = [&now_ms] { return now_ms.load(); }});
+  recorder.OnTick({"BTCUSDT", D("100"), D("1"), kMinute0 + 1'000, std::nullopt},
+                  "binance");
+  now_ms = kMinute0 + 70'000;
+  ASSERT_TRUE(recorder.Flush());
+  EXPECT_EQ(recorder.stats().held_back, 1u);
+  now_ms = kMinute0 + 3 * 60'000;
+  ASSERT_TRUE(recorder.Flush());
+  EXPECT_EQ(recorder.stats().held_back, 0u);
+  EXPECT_TRUE(recorder.RecentCandles("BTCUSDT").empty());
+  EXPECT_TRUE(store.batches.empty());
+}
+
 }  // namespace
 }  // namespace cryptotracker::pricing::market
