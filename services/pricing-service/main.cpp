@@ -5,8 +5,9 @@
 //   pricing_service [serve]   the gRPC service with the live ingest (default)
 //   pricing_service rollup    materialise candle roll-ups, create partitions
 //                             ahead, apply retention (k8s CronJob)
-//   pricing_service backfill  fetch missing one-minute candles from the
-//                             exchange's REST API (k8s CronJob)
+//   pricing_service backfill  fetch the candles missing from the history
+//                             (ingest/history_fill.h) from the exchange's
+//                             REST API (k8s CronJob)
 // Both jobs are idempotent upserts/deletes, safe beside a running service.
 #include <chrono>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "services/common/blocking_executor.h"
 #include "services/common/clock.h"
 #include "services/common/config.h"
@@ -23,6 +25,7 @@
 #include "services/common/service_main.h"
 #include "services/pricing-service/handler/pricing_handler.h"
 #include "services/pricing-service/ingest/binance_history_source.h"
+#include "services/pricing-service/ingest/history_fill.h"
 #include "services/pricing-service/ingest/live_ingest.h"
 #include "services/pricing-service/ingest/tracked_assets.h"
 #include "services/pricing-service/jobs/backfill.h"
@@ -50,9 +53,8 @@ struct Config {
   // How long GetCandles/GetAnalysis reuse the newest stored candles of a
   // (pair, interval) before reading them again (0: always read).
   std::chrono::seconds candle_cache{5};
+  // Roll-up lookback and retention per interval.
   jobs::RollupSettings rollup;
-  // How far back `backfill` looks for missing one-minute candles.
-  int backfill_days = 7;
   // Optional subset of the catalogue to track (SYMBOLS).
   std::vector<std::string> symbols;
   ingest::LiveIngestOptions ingest;
@@ -74,15 +76,67 @@ Config ReadConfig(bool needs_grpc_port) {
       env.Seconds("CANDLE_FLUSH_SECONDS", seconds(5), seconds(1), seconds(300));
   config.candle_cache =
       env.Seconds("CANDLE_CACHE_SECONDS", seconds(5), seconds(0), seconds(300));
-  config.rollup.candle_retention_days =
-      env.Int("CANDLE_RETENTION_DAYS", 30, 1, 3650);
-  config.rollup.rollup_retention_days =
-      env.Int("CANDLE_ROLLUP_RETENTION_DAYS", 1095, 1, 36500);
+  // Days each interval is kept (0: for good); see jobs::CandleRetention.
+  jobs::CandleRetention& retention = config.rollup.retention;
+  retention.one_minute_days = env.Int("CANDLE_RETENTION_1M_DAYS", 90, 1, 36500);
+  retention.five_minute_days =
+      env.Int("CANDLE_RETENTION_5M_DAYS", 180, 0, 36500);
+  retention.fifteen_minute_days =
+      env.Int("CANDLE_RETENTION_15M_DAYS", 365, 0, 36500);
+  retention.hourly_days = env.Int("CANDLE_RETENTION_1H_DAYS", 730, 0, 36500);
+  retention.four_hour_days = env.Int("CANDLE_RETENTION_4H_DAYS", 730, 0, 36500);
+  retention.daily_days = env.Int("CANDLE_RETENTION_1D_DAYS", 0, 0, 36500);
   config.rollup.rollup_lookback_hours =
       env.Int("CANDLE_ROLLUP_LOOKBACK_HOURS", 48, 1, 24 * 366);
-  config.backfill_days = env.Int("CANDLE_BACKFILL_DAYS", 7, 1, 3650);
-  config.ingest.startup_backfill_days =
-      env.Int("CANDLE_STARTUP_BACKFILL_DAYS", 2, 0, 3650);
+  // The history `serve` fills at start-up and `backfill` keeps filled; see
+  // ingest/history_fill.h.
+  ingest::HistoryDepth& depth = config.ingest.history_depth;
+  depth.one_minute_days = env.Int("CANDLE_HISTORY_1M_DAYS", 90, 0, 36500);
+  depth.hourly_days = env.Int("CANDLE_HISTORY_1H_DAYS", 730, 0, 36500);
+  depth.four_hour_days = env.Int("CANDLE_HISTORY_4H_DAYS", 730, 0, 36500);
+  const std::string daily_since =
+      env.String("CANDLE_HISTORY_1D_SINCE", "2017-08-17");
+  absl::Time since;
+  std::string since_error;
+  if (absl::ParseTime("%Y-%m-%d", daily_since, absl::UTCTimeZone(), &since,
+                      &since_error) &&
+      since <= absl::Now()) {
+    depth.daily_since_ms = absl::ToUnixMillis(since);
+  } else {
+    env.AddProblem("CANDLE_HISTORY_1D_SINCE",
+                   "must be a past date, YYYY-MM-DD");
+  }
+  // A depth beyond its retention would fetch again, every run, what the
+  // rollup job deletes.
+  const std::pair<const char*, std::pair<int, int>> kept[] = {
+      {"CANDLE_HISTORY_1M_DAYS",
+       {depth.one_minute_days, retention.one_minute_days}},
+      {"CANDLE_HISTORY_1H_DAYS", {depth.hourly_days, retention.hourly_days}},
+      {"CANDLE_HISTORY_4H_DAYS",
+       {depth.four_hour_days, retention.four_hour_days}},
+  };
+  for (const auto& [name, days] : kept) {
+    if (days.second > 0 && days.first > days.second) {
+      env.AddProblem(name, "must not exceed its CANDLE_RETENTION_*_DAYS (" +
+                               std::to_string(days.second) + ")");
+    }
+  }
+  if (retention.daily_days > 0 &&
+      depth.daily_since_ms <
+          absl::ToUnixMillis(absl::Now() -
+                             absl::Hours(24) * retention.daily_days)) {
+    env.AddProblem("CANDLE_HISTORY_1D_SINCE",
+                   "is older than CANDLE_RETENTION_1D_DAYS keeps");
+  }
+  const std::string startup_fill =
+      env.String("CANDLE_HISTORY_STARTUP_FILL", "true");
+  if (startup_fill != "true" && startup_fill != "false") {
+    env.AddProblem("CANDLE_HISTORY_STARTUP_FILL", "must be true or false");
+  }
+  config.ingest.fill_history_at_startup = startup_fill != "false";
+  config.ingest.history_weight_per_minute =
+      env.Int("CANDLE_HISTORY_WEIGHT_PER_MINUTE",
+              ingest::kDefaultHistoryWeightPerMinute, 1, 6000);
   config.ingest.coingecko_refresh = env.Seconds(
       "COINGECKO_REFRESH_SECONDS", seconds(600), seconds(0), seconds(86400));
   config.symbols = ingest::ParseSymbolList(env.String("SYMBOLS", ""));
@@ -134,10 +188,12 @@ int Serve(const Config& config) {
   recorder.Start();
   streams.Start();
   ingest.Start();
-  common::LogInfo("starting",
-                  {{"grpc_port", config.server.grpc_port},
-                   {"assets", static_cast<int64_t>(assets.size())},
-                   {"price_stale_seconds", config.price_stale_after.count()}});
+  common::LogInfo(
+      "starting",
+      {{"grpc_port", config.server.grpc_port},
+       {"assets", static_cast<int64_t>(assets.size())},
+       {"price_stale_seconds", config.price_stale_after.count()},
+       {"history_fill_at_startup", config.ingest.fill_history_at_startup}});
   common::ServeUntilStopped(kServiceName, config.server, database, {&service});
   ingest.Stop();
   streams.Stop();
@@ -158,7 +214,8 @@ int Rollup(const Config& config) {
 
 int Backfill(const Config& config) {
   std::unique_ptr<ingest::BinanceHistorySource> source =
-      ingest::MakeBinanceHistory(config.ingest.binance_rest_url);
+      ingest::MakeBinanceHistory(config.ingest.binance_rest_url,
+                                 config.ingest.history_weight_per_minute);
   if (source == nullptr) {
     common::LogError("backfill needs BINANCE_REST_URL");
     return 2;
@@ -170,8 +227,9 @@ int Backfill(const Config& config) {
   const std::vector<std::string> pairs = ingest::PairsOf(
       ingest::TrackedAssets(repository.ListAssets(), config.symbols),
       /*with_rates=*/true);
-  const int failures = jobs::RunBackfill(
-      *source, repository, pairs, config.backfill_days, common::WallClockMs());
+  const int failures =
+      jobs::RunBackfill(*source, repository, pairs, config.ingest.history_depth,
+                        common::WallClockMs());
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 

@@ -99,87 +99,30 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
                                        std::optional<int64_t> start_ms,
                                        int64_t end_ms, int limit,
                                        int64_t now_ms) {
+  if (!start_ms.has_value() && end_ms >= now_ms && cache_.enabled()) {
+    return LoadNewest(pair, interval, limit, now_ms);
+  }
   const bool newest = !start_ms.has_value();
   CandleWindow window;
   if (interval == domain::Interval::k1m) {
-    // Not cached: stored one-minute candles are not followed by a tail
-    // computed from elsewhere, so a stale copy would miss the minutes the
-    // recorder persisted since.
     window.rest = LoadOneMinute(pair, start_ms, end_ms, limit);
     return window;
   }
-  if (newest && end_ms >= now_ms && cache_.enabled()) {
-    // The newest kMaxCandleLimit stored candles before a moment at or
-    // before now; the last `limit` of them are what the query below would
-    // give as of that moment, and what was stored since is computed from
-    // one-minute candles by the tail (see candle_cache.h).
-    window.stored =
-        cache_.Get(pair, interval, now_ms, [&](int64_t snapshot_end_ms) {
-          return repository_.QueryCandles(pair, interval, 0, snapshot_end_ms,
-                                          kMaxCandleLimit, true);
-        });
-    const size_t count = window.stored->candles.size();
-    window.first = count - std::min(count, static_cast<size_t>(limit));
-  } else {
-    window.rest = repository_.QueryCandles(pair, interval, start_ms.value_or(0),
-                                           end_ms, limit, newest);
-    if (!newest && window.rest.size() == static_cast<size_t>(limit)) {
-      return window;
-    }
-  }
-
-  // Buckets after the newest materialised one come from one-minute candles.
-  const int64_t width = domain::IntervalMillis(interval);
-  int64_t tail_from;
-  if (const domain::Candle* last = window.LastStored(); last != nullptr) {
-    tail_from = last->close_time_ms();
-  } else if (start_ms.has_value()) {
-    tail_from = domain::AlignToInterval(*start_ms, interval);
-  } else {
-    tail_from = std::max<int64_t>(
-        0, domain::AlignToInterval(end_ms, interval) - int64_t{limit} * width);
-  }
-  if (tail_from >= end_ms) return window;
-  // A tail that fits the row cap is read forwards from its start; only a
-  // longer one is read from its newest end (newest mode), where the cap
-  // must cut the old side. Reading a short tail from the newest end would
-  // load up to the whole cap of minutes only to drop most of them.
-  const bool tail_fits =
-      (end_ms - tail_from) / domain::IntervalMillis(domain::Interval::k1m) <=
-      kMaxRollUpMinutes;
-  const bool read_newest = newest && !tail_fits;
-  std::vector<domain::Candle> minutes =
-      read_newest ? LoadOneMinute(pair, std::nullopt, end_ms, kMaxRollUpMinutes)
-                  : LoadOneMinute(pair, tail_from, end_ms, kMaxRollUpMinutes);
-  const bool truncated = !tail_fits && minutes.size() == kMaxRollUpMinutes;
-  // In newest mode the lower bound is applied here.
-  std::erase_if(minutes, [&](const domain::Candle& c) {
-    return c.open_time_ms < tail_from;
-  });
-  absl::StatusOr<std::vector<domain::Candle>> rolled =
-      domain::RollUp(minutes, interval, now_ms);
-  if (!rolled.ok()) {
-    common::LogWarn(
-        "candle roll-up failed",
-        {{"pair", pair}, {"error", std::string(rolled.status().message())}});
-    if (newest) window.KeepNewest(static_cast<size_t>(limit));
+  // Closed buckets are stored (roll-ups are maintained as minutes are
+  // written); only the bucket in progress is computed, from its minutes.
+  const int64_t open_bucket = domain::AlignToInterval(now_ms, interval);
+  window.rest =
+      repository_.QueryCandles(pair, interval, start_ms.value_or(0),
+                               std::min(end_ms, open_bucket), limit, newest);
+  if (end_ms <= open_bucket ||
+      (!newest && window.rest.size() == static_cast<size_t>(limit))) {
     return window;
   }
-  // A window cut by the row cap may hold a partial bucket at its edge.
-  if (truncated && !rolled->empty()) {
-    if (read_newest) {
-      rolled->erase(rolled->begin());
-    } else {
-      rolled->pop_back();
-    }
-  }
-  for (domain::Candle& candle : *rolled) {
-    if (candle.open_time_ms < tail_from || candle.open_time_ms >= end_ms) {
-      continue;
-    }
-    if (start_ms.has_value() && candle.open_time_ms < *start_ms) continue;
-    window.rest.push_back(std::move(candle));
-  }
+  std::vector<domain::Candle> minutes =
+      LoadOneMinute(pair, open_bucket, end_ms, kMinutesPerDay);
+  AppendRolledUp(pair, interval, minutes,
+                 std::max(open_bucket, start_ms.value_or(0)), end_ms, now_ms,
+                 window.rest);
   if (newest) {
     window.KeepNewest(static_cast<size_t>(limit));
   } else {
@@ -188,17 +131,115 @@ CandleWindow CandleReader::LoadCandles(const std::string& pair,
   return window;
 }
 
+void CandleReader::AppendRolledUp(const std::string& pair,
+                                  domain::Interval interval,
+                                  const std::vector<domain::Candle>& minutes,
+                                  int64_t from_ms, int64_t end_ms,
+                                  int64_t now_ms,
+                                  std::vector<domain::Candle>& out) {
+  absl::StatusOr<std::vector<domain::Candle>> rolled =
+      domain::RollUp(minutes, interval, now_ms);
+  if (!rolled.ok()) {
+    common::LogWarn(
+        "candle roll-up failed",
+        {{"pair", pair}, {"error", std::string(rolled.status().message())}});
+    return;
+  }
+  for (domain::Candle& candle : *rolled) {
+    if (candle.open_time_ms < from_ms || candle.open_time_ms >= end_ms) {
+      continue;
+    }
+    out.push_back(std::move(candle));
+  }
+}
+
+CandleWindow CandleReader::LoadNewest(const std::string& pair,
+                                      domain::Interval interval, int limit,
+                                      int64_t now_ms) {
+  // The newest stored minutes, cached, then the recorder's closed and open
+  // minutes after them: every minute up to now without a query (what the
+  // snapshot missed is younger than its TTL, and the recorder keeps more
+  // than that, see CandleRecorderOptions::recent_window).
+  std::shared_ptr<const StoredCandles> stored_minutes = cache_.Get(
+      pair, domain::Interval::k1m, now_ms, [&](int64_t snapshot_end_ms) {
+        return repository_.QueryCandles(pair, domain::Interval::k1m, 0,
+                                        snapshot_end_ms,
+                                        kOneMinuteSnapshotCandles, true);
+      });
+  const int64_t after_stored =
+      stored_minutes->candles.empty()
+          ? 0
+          : stored_minutes->candles.back().close_time_ms();
+  std::vector<domain::Candle> live_minutes;
+  if (recorder_ != nullptr) {
+    live_minutes = recorder_->RecentCandles(pair);
+    std::erase_if(live_minutes, [&](const domain::Candle& candle) {
+      return candle.open_time_ms < after_stored || candle.open_time_ms > now_ms;
+    });
+  }
+
+  CandleWindow window;
+  if (interval == domain::Interval::k1m) {
+    window.stored = std::move(stored_minutes);
+    window.rest = std::move(live_minutes);
+    window.KeepNewest(static_cast<size_t>(limit));
+    return window;
+  }
+
+  // Closed buckets as stored (the bucket in progress at the snapshot is left
+  // out: its stored row is partial and would be stale for the TTL).
+  window.stored =
+      cache_.Get(pair, interval, now_ms, [&](int64_t snapshot_end_ms) {
+        return repository_.QueryCandles(
+            pair, interval, 0,
+            domain::AlignToInterval(snapshot_end_ms, interval), kMaxCandleLimit,
+            true);
+      });
+  const size_t count = window.stored->candles.size();
+  window.first = count - std::min(count, static_cast<size_t>(limit));
+
+  // The buckets after the newest stored one, rolled up from the minutes in
+  // memory: the one in progress, and the one that closed since the
+  // snapshot. Older missing buckets stay missing rather than being rolled
+  // up here from a partial set of minutes.
+  const int64_t width = domain::IntervalMillis(interval);
+  int64_t tail_from = domain::AlignToInterval(now_ms, interval) - width;
+  if (count > 0) {
+    tail_from =
+        std::max(tail_from, window.stored->candles.back().close_time_ms());
+  }
+  const std::vector<domain::Candle>& snapshot = stored_minutes->candles;
+  auto first_minute =
+      std::lower_bound(snapshot.begin(), snapshot.end(), tail_from,
+                       [](const domain::Candle& candle, int64_t time_ms) {
+                         return candle.open_time_ms < time_ms;
+                       });
+  std::vector<domain::Candle> minutes(first_minute, snapshot.end());
+  for (domain::Candle& candle : live_minutes) {
+    if (candle.open_time_ms >= tail_from) minutes.push_back(std::move(candle));
+  }
+  AppendRolledUp(pair, interval, minutes, tail_from, now_ms + 1, now_ms,
+                 window.rest);
+  window.KeepNewest(static_cast<size_t>(limit));
+  return window;
+}
+
 std::optional<common::Decimal> CandleReader::PriceAt(const std::string& pair,
                                                      int64_t time_ms) {
   std::vector<domain::Candle> minute = repository_.QueryCandles(
       pair, domain::Interval::k1m, time_ms - 2 * kHourMs, time_ms, 1, true);
   if (!minute.empty()) return minute.back().close;
-  // One-minute candles may have expired; an hourly candle that ended by
-  // then is the next best.
+  // Older than the one-minute candles are kept (90 days by default): the
+  // finest interval kept for that time, an hourly (2 years) and then a
+  // daily candle (kept for good) that ended by then.
   std::vector<domain::Candle> hour =
       repository_.QueryCandles(pair, domain::Interval::k1h, time_ms - kDayMs,
                                time_ms - kHourMs + 1, 1, true);
   if (!hour.empty()) return hour.back().close;
+  std::vector<domain::Candle> day = repository_.QueryCandles(
+      pair, domain::Interval::k1d, time_ms - 7 * kDayMs, time_ms - kDayMs + 1,
+      1, true);
+  if (!day.empty()) return day.back().close;
   return std::nullopt;
 }
 

@@ -1,14 +1,21 @@
 // The candle read model: candles of any interval as GetCandles and
 // GetAnalysis serve them, put together from three places.
 //
-// - Stored candles: one-minute candles and the wider intervals the `rollup`
-//   job materialised. The newest stored candles of a wider interval come
-//   from the CandleCache (see candle_cache.h for why that is still exact).
-// - Roll-ups of the recent buckets the job has not materialised yet,
-//   computed here from stored one-minute candles.
-// - The recorder's candles not persisted yet (closed ones waiting for the
-//   next flush and the open one), so that a candle is visible from the
-//   moment it opens.
+// - Stored candles: one-minute candles and the wider intervals, which are
+//   maintained as minutes are written (storage's roll-up on write; the
+//   `rollup` job repairs). Closed buckets are never rolled up here.
+// - The bucket in progress (and, in the cached path, one that closed after
+//   the snapshot), rolled up from its minutes.
+// - The recorder's candles: closed ones not persisted yet and the open one,
+//   so that a candle is visible from the moment it opens.
+//
+// The newest candles (no start time, an end at or after now: what charts
+// and GetAnalysis ask for again and again) are served from memory: cached
+// snapshots of the newest stored candles of the interval and of the newest
+// stored minutes (CandleCache, each encoded once), then the recorder's
+// recent minutes after the stored ones. Such a read costs no query and no
+// encoding of the stored part (see candle_cache.h for why a snapshot up to
+// its TTL old is still exact).
 //
 // Thread-safe: calls run concurrently on the handler's BlockingExecutor.
 #ifndef CRYPTOTRACKER_PRICING_CANDLES_CANDLE_READER_H_
@@ -31,10 +38,12 @@
 
 namespace cryptotracker::pricing::candles {
 
-// Roll-ups of the recent past that the `rollup` job has not materialised
-// yet are computed from at most this many one-minute candles (about two
-// weeks).
-inline constexpr int kMaxRollUpMinutes = 20'000;
+// The bucket in progress of the widest interval (a day) has this many
+// minutes at most.
+inline constexpr int kMinutesPerDay = 1440;
+// The cached snapshot of the newest stored minutes holds more than a day, so
+// that the bucket in progress of every interval up to 1d comes from memory.
+inline constexpr int kOneMinuteSnapshotCandles = 1500;
 // The most candles one LoadCandles returns; the candle cache keeps this
 // many per (pair, interval).
 inline constexpr int kMaxCandleLimit = 1000;
@@ -70,20 +79,30 @@ class CandleReader {
 
   // Candles of `pair` in ascending open time: with `start_ms`, the first
   // `limit` (at most kMaxCandleLimit) opening in [start_ms, end_ms);
-  // without, the last `limit` opening before end_ms. Stored candles (of
-  // wider intervals in newest mode from the candle cache), roll-ups
-  // computed from stored one-minute candles for the recent buckets not
-  // materialised yet, and the recorder's unpersisted and open candles.
+  // without, the last `limit` opening before end_ms. Stored candles, the
+  // bucket in progress rolled up from its minutes, and the recorder's
+  // unpersisted and open candles; the newest ones from memory (above).
   CandleWindow LoadCandles(const std::string& pair, domain::Interval interval,
                            std::optional<int64_t> start_ms, int64_t end_ms,
                            int limit, int64_t now_ms);
 
-  // Close of the newest candle opening before `time_ms` (looked up in 1m
-  // then 1h candles), for the fixed-span returns.
+  // Close of the newest candle opening before `time_ms` in the finest
+  // interval kept for that time (1m, then 1h, then 1d candles that ended by
+  // then), for the fixed-span returns.
   std::optional<common::Decimal> PriceAt(const std::string& pair,
                                          int64_t time_ms);
 
  private:
+  // The newest `limit` candles up to now from the cached snapshots and the
+  // recorder.
+  CandleWindow LoadNewest(const std::string& pair, domain::Interval interval,
+                          int limit, int64_t now_ms);
+  // Appends the roll-ups of `minutes` into `interval` opening in [from_ms,
+  // end_ms) to `out` (a bucket is closed only once it has ended by now_ms).
+  static void AppendRolledUp(const std::string& pair, domain::Interval interval,
+                             const std::vector<domain::Candle>& minutes,
+                             int64_t from_ms, int64_t end_ms, int64_t now_ms,
+                             std::vector<domain::Candle>& out);
   std::vector<domain::Candle> LoadOneMinute(const std::string& pair,
                                             std::optional<int64_t> start_ms,
                                             int64_t end_ms, int limit);

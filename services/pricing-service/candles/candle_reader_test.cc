@@ -174,5 +174,24 @@ TEST_F(CandleReaderTest, PriceAtFallsBackFromMinutesToHours) {
             common::Decimal::FromInteger(95));
 }
 
+TEST_F(CandleReaderTest, PriceAtFallsBackToDailyCandlesForGood) {
+  CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  // Three years ago: past the minutes' and the hours' retention.
+  const int64_t years_ago = domain::AlignToInterval(
+      this_hour_ - 3 * 365 * 24 * kHourMs, domain::Interval::k1d);
+  Store({StoredCandle(domain::Interval::k1d, years_ago - 24 * kHourMs, 70)});
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", years_ago + kHourMs),
+            common::Decimal::FromInteger(70));
+  // The day in progress at that time has not ended by then: not used.
+  Store({StoredCandle(domain::Interval::k1d, years_ago, 75)});
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", years_ago + kHourMs),
+            common::Decimal::FromInteger(70));
+  // An hourly candle, finer, wins.
+  Store({StoredCandle(domain::Interval::k1h, years_ago - kHourMs, 72)});
+  EXPECT_EQ(reader.PriceAt("BTCUSDT", years_ago + kHourMs),
+            common::Decimal::FromInteger(72));
+}
+
 }  // namespace
 }  // namespace cryptotracker::pricing::candles

@@ -40,7 +40,8 @@ LiveIngest::LiveIngest(LiveIngestOptions options,
       market_(market),
       recorder_(recorder),
       repository_(repository) {
-  history_ = MakeBinanceHistory(options_.binance_rest_url);
+  history_ = MakeBinanceHistory(options_.binance_rest_url,
+                                options_.history_weight_per_minute);
   if (history_ != nullptr) {
     filler_ = std::make_unique<HistoryFiller>(
         RepositoryHistoryFiller(*history_, repository_));
@@ -89,13 +90,14 @@ void LiveIngest::Start() {
         "BINANCE_WS_URL is not set: no exchange stream; prices stay "
         "unavailable");
   }
-  if (filler_ != nullptr && options_.startup_backfill_days > 0) {
-    const int64_t now = common::WallClockMs();
-    const int64_t from = now - options_.startup_backfill_days * kDayMs;
-    for (const std::string& pair : pairs_) {
-      worker_.Post("start-up backfill " + pair,
-                   [this, pair, from, now] { FillMissing(pair, from, now); });
-    }
+  if (filler_ != nullptr && options_.fill_history_at_startup) {
+    history_fill_ = std::make_unique<HistoryFill>(
+        *filler_,
+        PlanHistoryFill(pairs_, options_.history_depth, common::WallClockMs()),
+        [this](const std::string& pair) {
+          return repository_.OldestOpenTime(pair, domain::Interval::k1d);
+        });
+    worker_.Post("start-up history fill", [this] { StepHistoryFill(); });
   }
   if (filler_ != nullptr) ScheduleSweep();
   if (coingecko_ != nullptr) {
@@ -114,9 +116,24 @@ void LiveIngest::Stop() {
   worker_.Stop();
 }
 
+void LiveIngest::StepHistoryFill() {
+  if (!history_fill_->Step()) {
+    const HistoryFillStats& stats = history_fill_->stats();
+    common::LogInfo("start-up history fill done",
+                    {{"requests", stats.requests},
+                     {"candles", stats.candles_written},
+                     {"failed_tasks", stats.failed_tasks}});
+    return;
+  }
+  // Queued behind what is due already (a gap repair, the status log), so
+  // the fill never holds them up for more than one request.
+  worker_.Post("start-up history fill", [this] { StepHistoryFill(); });
+}
+
 void LiveIngest::FillMissing(const std::string& pair, int64_t from,
                              int64_t to) {
-  const FillResult result = filler_->FillMissing(pair, from, to);
+  const FillResult result =
+      filler_->FillMissing(pair, domain::Interval::k1m, from, to);
   if (result.candles_written > 0) {
     common::LogInfo("filled missing candles",
                     {{"pair", pair}, {"candles", result.candles_written}});

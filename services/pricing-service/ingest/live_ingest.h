@@ -1,8 +1,9 @@
 // The live market data of `serve` and the background work around it:
 //  - the exchange stream (trades, 1m klines, mini tickers) into the sink;
-//  - one background worker for REST work: start-up backfill, repair of the
-//    gaps a reconnect leaves, a periodic sweep for holes, the CoinGecko
-//    catalogue refresh and the periodic "ingest status" log line.
+//  - one background worker for REST work: the start-up history fill
+//    (history_fill.h, one request per task so the rest interleaves), repair
+//    of the gaps a reconnect leaves, a periodic sweep for holes, the
+//    CoinGecko catalogue refresh and the periodic "ingest status" log line.
 #ifndef CRYPTOTRACKER_PRICING_INGEST_LIVE_INGEST_H_
 #define CRYPTOTRACKER_PRICING_INGEST_LIVE_INGEST_H_
 
@@ -14,6 +15,7 @@
 
 #include "services/pricing-service/ingest/background_worker.h"
 #include "services/pricing-service/ingest/binance_history_source.h"
+#include "services/pricing-service/ingest/history_fill.h"
 #include "services/pricing-service/ingest/history_filler.h"
 #include "services/pricing-service/ingest/stream_adapter.h"
 #include "services/pricing-service/market/candle_recorder.h"
@@ -36,8 +38,12 @@ struct LiveIngestOptions {
   std::string coingecko_api_key;
   providers::CoinGeckoPlan coingecko_plan = providers::CoinGeckoPlan::kDemo;
   std::chrono::seconds coingecko_refresh{600};
-  // How far back Start() fills missing one-minute candles (0: not at all).
-  int startup_backfill_days = 2;
+  // Whether Start() fills the candle history to `history_depth` in the
+  // background (the `backfill` job keeps it filled either way).
+  bool fill_history_at_startup = true;
+  HistoryDepth history_depth;
+  // Binance request weight a minute the REST history may use.
+  int history_weight_per_minute = kDefaultHistoryWeightPerMinute;
 };
 
 // Owns the provider clients, so it lives as long as the server. Not
@@ -63,6 +69,8 @@ class LiveIngest {
   using Clock = BackgroundWorker::Clock;
 
   void FillMissing(const std::string& pair, int64_t from, int64_t to);
+  // One request of the start-up history fill; posts the next.
+  void StepHistoryFill();
   void ScheduleGapRepair(const std::string& pair, int64_t from, int64_t to);
   void ScheduleSweep();
   void RefreshCatalogue();
@@ -76,6 +84,8 @@ class LiveIngest {
   storage::PricingRepository& repository_;
   std::unique_ptr<BinanceHistorySource> history_;
   std::unique_ptr<HistoryFiller> filler_;
+  // Used on the worker's thread only.
+  std::unique_ptr<HistoryFill> history_fill_;
   std::unique_ptr<providers::CoinGeckoClient> coingecko_;
   std::unique_ptr<StreamAdapter> adapter_;
   std::unique_ptr<providers::BinanceStreamClient> stream_;

@@ -26,6 +26,7 @@ namespace cryptotracker::pricing::ingest {
 namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
 
 // Polls `done` until it holds or `limit` passes.
 bool Eventually(const std::function<bool()>& done,
@@ -67,16 +68,22 @@ class LiveIngestTest : public ::testing::Test {
     return {.binance_rest_url = "http://" + host,
             .binance_ws_url = "ws://" + host,
             .coingecko_url = "http://" + host + "/api/v3",
-            .startup_backfill_days = 1};
+            // A day of minutes, three of hours, 400 of days: the deep
+            // default is the manual run's (see the report's figures).
+            .history_depth = {.daily_since_ms = started_ - 400 * kDayMs,
+                              .four_hour_days = 0,
+                              .hourly_days = 3,
+                              .one_minute_days = 1},
+            .history_weight_per_minute = 6000};
   }
 
+  const int64_t started_ = common::WallClockMs();
   std::unique_ptr<exchange_sim::ExchangeSimulator> simulator_;
   std::unique_ptr<storage::TestDatabase> database_;
   storage::PricingRepository* repository_ = nullptr;
 };
 
-TEST_F(LiveIngestTest,
-       StreamsPricesFillsTheStartUpDayAndRefreshesTheCatalogue) {
+TEST_F(LiveIngestTest, StreamsPricesFillsTheHistoryAndRefreshesTheCatalogue) {
   const std::vector<storage::AssetRecord> assets =
       TrackedAssets(repository_->ListAssets(), {"BTC", "ETH"});
   ASSERT_EQ(Find(assets, "BTC")->logo_url, "");  // the seed has none
@@ -97,7 +104,8 @@ TEST_F(LiveIngestTest,
 
   // Trades from the stream make both prices fresh.
   EXPECT_TRUE(Eventually([&] { return market.FreshAssetCount() == 2; }));
-  // The start-up backfill stores the closed minutes of the last day.
+  // The start-up history fill stores the closed minutes of the last day,
+  // and the exchange's hours and days.
   const int64_t day_start = domain::AlignToInterval(
       started - 24 * 60 * kMinuteMs, domain::Interval::k1m);
   const size_t day_minutes = static_cast<size_t>(
@@ -109,6 +117,18 @@ TEST_F(LiveIngestTest,
                  ->StoredOpenTimes(pair, domain::Interval::k1m, day_start,
                                    started - kMinuteMs)
                  .size() >= day_minutes - 1;
+    })) << pair;
+    EXPECT_TRUE(Eventually([&] {
+      return repository_
+                 ->StoredOpenTimes(pair, domain::Interval::k1h,
+                                   started - 3 * kDayMs, started)
+                 .size() >= 3 * 24 - 1;
+    })) << pair;
+    EXPECT_TRUE(Eventually([&] {
+      return repository_
+                 ->StoredOpenTimes(pair, domain::Interval::k1d,
+                                   started - 401 * kDayMs, started)
+                 .size() >= 399;
     })) << pair;
   }
   // The CoinGecko refresh writes logo and market capitalisation.

@@ -36,6 +36,15 @@ inline domain::Candle Minute(const std::string& pair, int64_t open_time,
   return candle;
 }
 
+// A candle of any interval with Minute's prices.
+inline domain::Candle CandleAt(const std::string& pair,
+                               domain::Interval interval, int64_t open_time,
+                               bool closed = true) {
+  domain::Candle candle = Minute(pair, open_time, closed);
+  candle.interval = interval;
+  return candle;
+}
+
 }  // namespace cryptotracker::pricing::ingest
 
 #endif  // CRYPTOTRACKER_PRICING_INGEST_TEST_CANDLES_H_

@@ -1,38 +1,28 @@
 #include "services/pricing-service/jobs/backfill.h"
 
-#include <exception>
-
 #include "services/common/logging.h"
 #include "services/pricing-service/ingest/history_filler.h"
 
 namespace cryptotracker::pricing::jobs {
-namespace {
 
-constexpr int64_t kDayMs = 24 * 60 * 60'000;
-
-}  // namespace
-
-int RunBackfill(market::HistorySource& source,
+int RunBackfill(ingest::KlineSource& source,
                 storage::PricingRepository& repository,
-                const std::vector<std::string>& pairs, int days,
-                int64_t now_ms) {
+                const std::vector<std::string>& pairs,
+                const ingest::HistoryDepth& depth, int64_t now_ms) {
   ingest::HistoryFiller filler =
       ingest::RepositoryHistoryFiller(source, repository);
-  const int64_t from = now_ms - int64_t{days} * kDayMs;
-  int failures = 0;
-  for (const std::string& pair : pairs) {
-    try {
-      const ingest::FillResult result = filler.FillMissing(pair, from, now_ms);
-      common::LogInfo("backfilled", {{"pair", pair},
-                                     {"candles", result.candles_written},
-                                     {"requests", result.ranges_fetched}});
-    } catch (const std::exception& error) {
-      ++failures;
-      common::LogError("backfill failed",
-                       {{"pair", pair}, {"error", error.what()}});
-    }
-  }
-  return failures;
+  ingest::HistoryFill fill(
+      filler, ingest::PlanHistoryFill(pairs, depth, now_ms),
+      [&repository](const std::string& pair) {
+        return repository.OldestOpenTime(pair, domain::Interval::k1d);
+      });
+  fill.RunToEnd();
+  const ingest::HistoryFillStats& stats = fill.stats();
+  common::LogInfo("backfilled", {{"pairs", static_cast<int64_t>(pairs.size())},
+                                 {"requests", stats.requests},
+                                 {"candles", stats.candles_written},
+                                 {"failed_ranges", stats.failed_tasks}});
+  return static_cast<int>(stats.failed_tasks);
 }
 
 }  // namespace cryptotracker::pricing::jobs

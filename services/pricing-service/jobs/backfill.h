@@ -1,6 +1,6 @@
-// The `backfill` job (a k8s CronJob): fetches the one-minute candles storage
-// lacks from the exchange's REST history. Idempotent upserts, safe beside a
-// running service.
+// The `backfill` job (a k8s CronJob): fetches the candles storage lacks,
+// every interval to its depth (ingest/history_fill.h), from the exchange's
+// REST history. Idempotent upserts, safe beside a running service.
 #ifndef CRYPTOTRACKER_PRICING_JOBS_BACKFILL_H_
 #define CRYPTOTRACKER_PRICING_JOBS_BACKFILL_H_
 
@@ -8,18 +8,19 @@
 #include <string>
 #include <vector>
 
-#include "services/pricing-service/market/history_source.h"
+#include "services/pricing-service/ingest/history_fill.h"
+#include "services/pricing-service/ingest/kline_source.h"
 #include "services/pricing-service/storage/pricing_repository.h"
 
 namespace cryptotracker::pricing::jobs {
 
-// Fills the missing closed minutes of each of `pairs` in the `days` before
-// `now_ms`. A pair that fails is logged and the next one runs; returns how
+// Fills the missing closed candles of each of `pairs` to `depth` before
+// `now_ms`. A range that fails is logged and the next one runs; returns how
 // many failed.
-int RunBackfill(market::HistorySource& source,
+int RunBackfill(ingest::KlineSource& source,
                 storage::PricingRepository& repository,
-                const std::vector<std::string>& pairs, int days,
-                int64_t now_ms);
+                const std::vector<std::string>& pairs,
+                const ingest::HistoryDepth& depth, int64_t now_ms);
 
 }  // namespace cryptotracker::pricing::jobs
 

@@ -10,9 +10,10 @@
 #include "services/common/clock.h"
 #include "services/common/decimal.h"
 #include "services/pricing-service/domain/interval.h"
+#include "services/pricing-service/ingest/history_fill.h"
+#include "services/pricing-service/ingest/kline_source.h"
 #include "services/pricing-service/jobs/backfill.h"
 #include "services/pricing-service/jobs/rollup.h"
-#include "services/pricing-service/market/history_source.h"
 #include "services/pricing-service/storage/pricing_repository.h"
 #include "services/pricing-service/storage/test_database.h"
 
@@ -35,19 +36,23 @@ domain::Candle ClosedMinute(const std::string& pair, int64_t open_time_ms) {
   return candle;
 }
 
-// Every minute of every pair, except one pair whose requests fail.
-class ExchangeHistory final : public market::HistorySource {
+// A candle at every step of every interval of every pair, except one pair
+// whose requests fail.
+class ExchangeHistory final : public ingest::KlineSource {
  public:
   explicit ExchangeHistory(std::string failing_pair)
       : failing_pair_(std::move(failing_pair)) {}
   std::string name() const override { return "fake"; }
-  std::vector<domain::Candle> FetchOneMinuteCandles(const std::string& pair,
-                                                    int64_t from_ms,
-                                                    int64_t to_ms) override {
+  std::vector<domain::Candle> FetchClosedCandles(const std::string& pair,
+                                                 domain::Interval interval,
+                                                 int64_t from_ms,
+                                                 int64_t to_ms) override {
     if (pair == failing_pair_) throw std::runtime_error("exchange down");
     std::vector<domain::Candle> candles;
-    for (int64_t t = from_ms; t < to_ms; t += kMinute) {
+    const int64_t width = domain::IntervalMillis(interval);
+    for (int64_t t = from_ms; t < to_ms; t += width) {
       candles.push_back(ClosedMinute(pair, t));
+      candles.back().interval = interval;
     }
     return candles;
   }
@@ -68,29 +73,51 @@ class JobsTest : public ::testing::Test {
   storage::PricingRepository* repository_ = nullptr;
 };
 
-TEST_F(JobsTest, BackfillFillsTheDaysAndCountsTheFailedPairs) {
+// One day of minutes, three of hours, ten of days.
+constexpr ingest::HistoryDepth kTestDepth{
+    .four_hour_days = 0, .hourly_days = 3, .one_minute_days = 1};
+
+TEST_F(JobsTest, BackfillFillsTheDepthsAndCountsTheFailedRanges) {
   ExchangeHistory history("BADUSDT");
   // On a minute boundary: every minute before it has closed, whenever the
   // filler reads the clock.
   const int64_t now =
       domain::AlignToInterval(common::WallClockMs(), domain::Interval::k1m);
-  EXPECT_EQ(RunBackfill(history, *repository_, {"BTCUSDT", "BADUSDT"}, 1, now),
-            1);
+  ingest::HistoryDepth depth = kTestDepth;
+  depth.daily_since_ms = now - 10 * 24 * 60 * kMinute;
+  // BADUSDT's minutes, hours and days.
+  EXPECT_EQ(
+      RunBackfill(history, *repository_, {"BTCUSDT", "BADUSDT"}, depth, now),
+      3);
   const int64_t from =
       domain::AlignToInterval(now - 24 * 60 * kMinute, domain::Interval::k1m);
-  const int64_t to = domain::AlignToInterval(now, domain::Interval::k1m);
   // Every closed minute of the day, none of the one still forming.
   EXPECT_EQ(repository_
                 ->StoredOpenTimes("BTCUSDT", domain::Interval::k1m, from,
                                   now + kMinute)
                 .size(),
             static_cast<size_t>(24 * 60));
+  // Hours and days straight from the exchange, in the same table.
+  EXPECT_EQ(
+      repository_
+          ->StoredOpenTimes("BTCUSDT", domain::Interval::k1h,
+                            domain::AlignToInterval(now - 3 * 24 * 60 * kMinute,
+                                                    domain::Interval::k1h),
+                            now)
+          .size(),
+      static_cast<size_t>(3 * 24));
+  const std::vector<domain::Candle> days = repository_->QueryCandles(
+      "BTCUSDT", domain::Interval::k1d, 0, now, 100, false);
+  ASSERT_EQ(days.size(), 10u);
+  EXPECT_EQ(
+      days.front().open_time_ms,
+      domain::AlignToInterval(depth.daily_since_ms, domain::Interval::k1d));
   EXPECT_TRUE(repository_
                   ->StoredOpenTimes("BADUSDT", domain::Interval::k1m, from,
                                     now + kMinute)
                   .empty());
   // Run again: nothing is missing, nothing fails.
-  EXPECT_EQ(RunBackfill(history, *repository_, {"BTCUSDT"}, 1, now), 0);
+  EXPECT_EQ(RunBackfill(history, *repository_, {"BTCUSDT"}, depth, now), 0);
 }
 
 TEST_F(JobsTest, RollupMaterialisesTheLookbackButNotTheNewestMinutes) {
@@ -118,6 +145,57 @@ TEST_F(JobsTest, RollupMaterialisesTheLookbackButNotTheNewestMinutes) {
     EXPECT_LE(candle.open_time_ms + 5 * kMinute, now - 5 * kMinute)
         << candle.open_time_ms;
   }
+}
+
+TEST_F(JobsTest, RetentionIsPerIntervalAndKeepsDailyCandlesForGood) {
+  const int64_t now = common::WallClockMs();
+  const int64_t day = 24 * 60 * kMinute;
+  auto candle = [](domain::Interval interval, int64_t time) {
+    domain::Candle c = ClosedMinute("BTCUSDT", 0);
+    c.interval = interval;
+    c.open_time_ms = domain::AlignToInterval(time, interval);
+    return market::SourcedCandle{c, "fake:klines"};
+  };
+  repository_->UpsertCandles({candle(domain::Interval::k1m, now - 100 * day),
+                              candle(domain::Interval::k1m, now - 10 * day),
+                              candle(domain::Interval::k1h, now - 800 * day),
+                              candle(domain::Interval::k1h, now - 100 * day),
+                              candle(domain::Interval::k1d, now - 3000 * day)});
+  RunRollup(*repository_, RollupSettings{}, now);
+  auto count = [&](domain::Interval interval) {
+    return repository_->StoredOpenTimes("BTCUSDT", interval, 0, now).size();
+  };
+  // One-minute 90 days, hourly 730, daily for good (defaults).
+  EXPECT_EQ(count(domain::Interval::k1m), 1u);
+  EXPECT_EQ(count(domain::Interval::k1h), 1u);
+  EXPECT_EQ(count(domain::Interval::k1d), 1u);
+}
+
+TEST_F(JobsTest, RollupNeverReplacesAnExchangeCandle) {
+  const int64_t now = common::WallClockMs();
+  const int64_t hour =
+      domain::AlignToInterval(now - 3 * 60 * kMinute, domain::Interval::k1h);
+  // The exchange's hourly candle, and only ten of the hour's minutes.
+  domain::Candle exchange_hour = ClosedMinute("BTCUSDT", hour);
+  exchange_hour.interval = domain::Interval::k1h;
+  exchange_hour.trade_count = 600;
+  std::vector<market::SourcedCandle> rows = {{exchange_hour, "fake:klines"}};
+  for (int i = 0; i < 10; ++i) {
+    rows.push_back(
+        {ClosedMinute("BTCUSDT", hour + i * kMinute), "fake:klines"});
+  }
+  repository_->UpsertCandles(rows);
+  RunRollup(*repository_, RollupSettings{}, now);
+  const std::vector<domain::Candle> hours = repository_->QueryCandles(
+      "BTCUSDT", domain::Interval::k1h, hour, hour + 1, 1, false);
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_EQ(hours[0].trade_count, 600);
+  // The buckets without an exchange candle are rolled up as before.
+  EXPECT_EQ(repository_
+                ->QueryCandles("BTCUSDT", domain::Interval::k5m, hour,
+                               hour + 10 * kMinute, 5, false)
+                .size(),
+            2u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/pricing-service/jobs/rollup.h"
 
+#include <algorithm>
 #include <string>
 
 #include "services/common/logging.h"
@@ -12,6 +13,24 @@ constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
 
 }  // namespace
+
+int CandleRetention::DaysOf(domain::Interval interval) const {
+  switch (interval) {
+    case domain::Interval::k1m:
+      return one_minute_days;
+    case domain::Interval::k5m:
+      return five_minute_days;
+    case domain::Interval::k15m:
+      return fifteen_minute_days;
+    case domain::Interval::k1h:
+      return hourly_days;
+    case domain::Interval::k4h:
+      return four_hour_days;
+    case domain::Interval::k1d:
+      return daily_days;
+  }
+  return 0;
+}
 
 void RunRollup(storage::PricingRepository& repository,
                const RollupSettings& settings, int64_t now_ms) {
@@ -29,14 +48,34 @@ void RunRollup(storage::PricingRepository& repository,
                     {{"interval", std::string(domain::IntervalName(interval))},
                      {"rows", rows}});
   }
-  const storage::RetentionResult retention = repository.ApplyRetention(
-      now_ms - int64_t{settings.candle_retention_days} * kDayMs,
-      now_ms - int64_t{settings.rollup_retention_days} * kDayMs);
-  common::LogInfo(
-      "retention applied",
-      {{"one_minute_deleted", retention.one_minute_deleted},
-       {"partitions_dropped",
-        static_cast<int64_t>(retention.partitions_dropped.size())}});
+  // Retention per interval; whole months go only once every interval in
+  // them has expired, which never happens while daily candles are kept for
+  // good.
+  bool every_interval_expires = true;
+  int64_t oldest_cutoff = now_ms;
+  for (domain::Interval interval : domain::kAllIntervals) {
+    const int days = settings.retention.DaysOf(interval);
+    if (days <= 0) {
+      every_interval_expires = false;
+      continue;
+    }
+    const int64_t cutoff = now_ms - int64_t{days} * kDayMs;
+    oldest_cutoff = std::min(oldest_cutoff, cutoff);
+    const int64_t deleted = repository.DeleteCandlesBefore(interval, cutoff);
+    common::LogInfo("retention applied",
+                    {{"interval", std::string(domain::IntervalName(interval))},
+                     {"days", int64_t{days}},
+                     {"deleted", deleted}});
+  }
+  if (every_interval_expires) {
+    const storage::RetentionResult dropped = repository.ApplyRetention(
+        now_ms - int64_t{settings.retention.one_minute_days} * kDayMs,
+        oldest_cutoff);
+    common::LogInfo(
+        "expired partitions dropped",
+        {{"partitions_dropped",
+          static_cast<int64_t>(dropped.partitions_dropped.size())}});
+  }
 }
 
 }  // namespace cryptotracker::pricing::jobs
