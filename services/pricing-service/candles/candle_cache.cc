@@ -68,6 +68,13 @@ std::shared_ptr<const StoredCandles> CandleCache::Get(const std::string& pair,
     return !entry.loading && entry.snapshot != nullptr &&
            !Fresh(*entry.snapshot, now_ms);
   });
+  if (snapshot->candles.empty()) {
+    // Nothing stored yet (a pair whose history is still being filled): not
+    // kept, so the first stored candles show at once; the query of an empty
+    // range is cheap.
+    entries_.erase(key);
+    return snapshot;
+  }
   Entry& entry = entries_[key];
   entry.loading = false;
   // Two loads of one key can overlap (e.g. after the clock went back); the

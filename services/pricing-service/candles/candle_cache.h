@@ -1,21 +1,21 @@
 // A short-lived copy of the newest stored candles per (pair, interval).
 //
-// Charts ask for the newest candles of a wider interval (e.g. 1,000 hourly
-// candles) again and again. Reading them from PostgreSQL and encoding them
-// cost the service more than everything else in the call, while the stored
-// (materialised) ones change only when the `rollup` job runs. So the newest
-// stored candles are read once, kept with their encoding for a few seconds,
-// and every call in between only adds what came after them.
+// Charts ask for the newest candles (e.g. 1,000 hourly or one-minute ones)
+// again and again. Reading them from PostgreSQL and encoding them cost the
+// service more than everything else in the call, while the stored ones
+// change only at their newest edge. So the newest stored candles are read
+// once, kept with their encoding for a few seconds, and every call in
+// between only adds what came after them.
 //
-// Why a stale snapshot is still a correct answer: CandleReader::LoadCandles
-// computes every bucket after the newest stored candle it was given from the
-// one-minute candles (plus the recorder's live ones). A bucket materialised
-// after the snapshot was taken is therefore computed from the same minutes
-// the roll-up was computed from, giving the same candle. What a snapshot can
-// hold back for up to its TTL is a change to an already stored candle (a
-// repaired bucket recomputed by the rollup job, a partition dropped by
-// retention); that bounded delay is the price of the cache, and a TTL of 0
-// turns it off.
+// Why a stale snapshot is still a correct answer: CandleReader serves what
+// came after a snapshot from memory, the recorder's recent minutes (which it
+// keeps for longer than the TTL) and the buckets in progress rolled up from
+// them, so a minute or bucket stored after the snapshot was taken is served
+// from the same minutes it was stored from. What a snapshot can hold back
+// for up to its TTL is a change to an already stored candle (a minute
+// repaired from the exchange, a bucket recomputed from it, a partition
+// dropped by retention); that bounded delay is the price of the cache, and a
+// TTL of 0 turns it off.
 //
 // The cache is thread-safe; snapshots are immutable and shared.
 #ifndef CRYPTOTRACKER_PRICING_CANDLES_CANDLE_CACHE_H_
@@ -77,7 +77,8 @@ class CandleCache {
   // lock held; a loader's exception propagates and nothing is kept). While
   // one caller reloads an expired snapshot, others are served the expired
   // one instead of querying too (a stale snapshot is still correct, see
-  // above). Never null; with the cache disabled, always a new snapshot.
+  // above). An empty snapshot is not kept. Never null; with the cache
+  // disabled, always a new snapshot.
   // So the result always satisfies end_ms <= now_ms.
   std::shared_ptr<const StoredCandles> Get(const std::string& pair,
                                            domain::Interval interval,

@@ -99,20 +99,53 @@ TEST_F(CandleReaderTest, AStoredCandleRewrittenShowsUpWhenTheCacheExpires) {
             std::vector<std::string>{"101"});
 }
 
-TEST_F(CandleReaderTest, BucketsAfterACachedSnapshotComeFromMinutes) {
+TEST_F(CandleReaderTest, TheBucketInProgressComesFromTheRecordersMinutes) {
   Store({StoredCandle(domain::Interval::k1h, this_hour_ - 3 * kHourMs, 100)});
-  CandleReader reader(*repository_, nullptr, std::chrono::minutes(1),
+  market::CandleRecorder recorder(*repository_, {"BTCUSDT"});
+  CandleReader reader(*repository_, &recorder, std::chrono::minutes(1),
                       EncodeNothing);
   EXPECT_EQ(HourlyCloses(reader, now_ms_, 10), std::vector<std::string>{"100"});
 
-  // Minutes of a later hour arrive after the snapshot was taken, and are not
-  // rolled up yet: the hour is computed from them all the same.
-  const int64_t later = this_hour_ - 2 * kHourMs;
-  Store({StoredCandle(domain::Interval::k1m, later, 110),
-         StoredCandle(domain::Interval::k1m, later + kMinuteMs, 111)});
-  EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 10),
-            (std::vector<std::string>{"100", "111"}));
-  EXPECT_EQ(HourlyCloses(reader, now_ms_ + 1'000, 1),
+  // Trades of this hour after the snapshot was taken: a closed minute and
+  // the open one, neither flushed. The hour in progress is rolled up from
+  // them in memory.
+  const int64_t minute =
+      domain::AlignToInterval(now_ms_, domain::Interval::k1m);
+  recorder.OnTick({"BTCUSDT", common::Decimal::FromInteger(110),
+                   common::Decimal::FromInteger(1), minute - 1, std::nullopt},
+                  "binance");
+  recorder.OnTick({"BTCUSDT", common::Decimal::FromInteger(111),
+                   common::Decimal::FromInteger(1), now_ms_, std::nullopt},
+                  "binance");
+  const std::vector<std::string> closes = HourlyCloses(reader, now_ms_, 10);
+  ASSERT_EQ(closes.size(), minute - 1 >= this_hour_ ? 2u : 3u);
+  EXPECT_EQ(closes.front(), "100");
+  EXPECT_EQ(closes.back(), "111");
+  EXPECT_EQ(HourlyCloses(reader, now_ms_, 1), std::vector<std::string>{"111"});
+}
+
+TEST_F(CandleReaderTest, ClosedBucketsAreNeverRolledUpFromStoredMinutes) {
+  // Minutes of an hour that ended, without their roll-up (this repository
+  // does not roll up on write): neither path computes the hour from them.
+  const int64_t hour = this_hour_ - 2 * kHourMs;
+  Store({StoredCandle(domain::Interval::k1m, hour, 110),
+         StoredCandle(domain::Interval::k1m, hour + kMinuteMs, 111)});
+  CandleReader cached(*repository_, nullptr, std::chrono::minutes(1),
+                      EncodeNothing);
+  CandleReader uncached(*repository_, nullptr, std::chrono::milliseconds(0),
+                        EncodeNothing);
+  EXPECT_TRUE(HourlyCloses(cached, now_ms_, 10).empty());
+  EXPECT_TRUE(HourlyCloses(uncached, now_ms_, 10).empty());
+  EXPECT_EQ(uncached
+                .LoadCandles("BTCUSDT", domain::Interval::k1h, hour, now_ms_,
+                             10, now_ms_)
+                .size(),
+            0u);
+  // Once stored (the roll-up on write, or the repair job), it is served.
+  storage::PricingRepository rolling(*pool_, {.roll_up_on_write = true});
+  rolling.UpsertCandles(
+      {{StoredCandle(domain::Interval::k1m, hour, 110), "binance:klines"}});
+  EXPECT_EQ(HourlyCloses(uncached, now_ms_, 10),
             std::vector<std::string>{"111"});
 }
 
