@@ -3,12 +3,14 @@
 // common::ServiceMain (services/common/service_main.h). One binary, three
 // subcommands:
 //   pricing_service [serve]   the gRPC service with the live ingest (default)
-//   pricing_service rollup    materialise candle roll-ups, create partitions
+//   pricing_service rollup    repair candle roll-ups (the service maintains
+//                             them as minutes are written), create partitions
 //                             ahead, apply retention (k8s CronJob)
 //   pricing_service backfill  fetch the candles missing from the history
 //                             (ingest/history_fill.h) from the exchange's
 //                             REST API (k8s CronJob)
 // Both jobs are idempotent upserts/deletes, safe beside a running service.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -36,6 +38,7 @@
 #include "services/pricing-service/migrations.h"
 #include "services/pricing-service/providers/coingecko_client.h"
 #include "services/pricing-service/storage/pricing_repository.h"
+#include "services/pricing-service/storage/writer_lease.h"
 #include "services/pricing-service/stream/price_stream.h"
 
 namespace cryptotracker::pricing {
@@ -158,7 +161,10 @@ Config ReadConfig(bool needs_grpc_port) {
 int Serve(const Config& config) {
   common::ServiceDatabase database(kServiceName, config.database,
                                    migrations::Migrations());
-  storage::PricingRepository repository(database.pool());
+  // Every minute written (the recorder's flush, gap repair, the history
+  // fill) updates the 5m..1d buckets it falls in.
+  storage::PricingRepository repository(database.pool(),
+                                        {.roll_up_on_write = true});
   const std::vector<storage::AssetRecord> assets =
       ingest::TrackedAssets(repository.ListAssets(), config.symbols);
 
@@ -168,9 +174,25 @@ int Serve(const Config& config) {
   }
   market::MarketState market(std::move(tracked),
                              {.stale_after = config.price_stale_after});
+  const std::vector<std::string> recorded_pairs =
+      ingest::PairsOf(assets, /*with_rates=*/true);
+  // Every replica records the stream; only the holder of a pair's lease
+  // writes it (storage/writer_lease.h).
+  storage::PairWriterLease writer_lease(config.database.ConnectionString(),
+                                        recorded_pairs);
   market::CandleRecorder recorder(
-      repository, ingest::PairsOf(assets, /*with_rates=*/true),
-      {.flush_interval = config.candle_flush_interval});
+      repository, recorded_pairs,
+      {.flush_interval = config.candle_flush_interval,
+       .may_write =
+           [&writer_lease](const std::string& pair) {
+             return writer_lease.Holds(pair);
+           },
+       // What a cached snapshot of stored minutes may miss, with room for
+       // a flush and a takeover.
+       .recent_window = std::max<std::chrono::milliseconds>(
+           std::chrono::minutes(10), config.candle_cache +
+                                         2 * config.candle_flush_interval +
+                                         std::chrono::minutes(1))});
   market::TickFanout sink({&market, &recorder});
 
   stream::PriceCache prices(market);
@@ -185,6 +207,7 @@ int Serve(const Config& config) {
 
   ingest::LiveIngest ingest(config.ingest, market.RequiredPairs(), assets, sink,
                             market, recorder, repository);
+  writer_lease.Start();
   recorder.Start();
   streams.Start();
   ingest.Start();
@@ -197,7 +220,8 @@ int Serve(const Config& config) {
   common::ServeUntilStopped(kServiceName, config.server, database, {&service});
   ingest.Stop();
   streams.Stop();
-  recorder.Stop();
+  recorder.Stop();  // the last flush, while the lease is still held
+  writer_lease.Stop();
   common::LogInfo("stopped",
                   {{"candles_written", recorder.stats().candles_written}});
   return EXIT_SUCCESS;
@@ -223,7 +247,8 @@ int Backfill(const Config& config) {
   common::ServiceDatabase database(kServiceName,
                                    config.database.ConnectionString(),
                                    kJobPoolSize, migrations::Migrations());
-  storage::PricingRepository repository(database.pool());
+  storage::PricingRepository repository(database.pool(),
+                                        {.roll_up_on_write = true});
   const std::vector<std::string> pairs = ingest::PairsOf(
       ingest::TrackedAssets(repository.ListAssets(), config.symbols),
       /*with_rates=*/true);
