@@ -4,6 +4,8 @@
 // (TEST_DATABASE_URL, as the integration tests) holding 1,500 one-minute and
 // 1,000 hourly candles. The figure is the service's cost per call plus the
 // client's (a raw call: the client does not decode the 1,000 candles).
+// BM_LoadCandles is the service's own part without gRPC: the read model's
+// answer for the same request (what the handler turns into its response).
 //
 //   TEST_DATABASE_URL=postgresql://... \
 //     bazel run -c opt
@@ -22,6 +24,8 @@
 #include "services/common/blocking_executor.h"
 #include "services/common/clock.h"
 #include "services/common/testing/test_server.h"
+#include "services/pricing-service/candles/candle_reader.h"
+#include "services/pricing-service/contract/proto_convert.h"
 #include "services/pricing-service/handler/pricing_handler.h"
 #include "services/pricing-service/market/candle_recorder.h"
 #include "services/pricing-service/market/market_state.h"
@@ -85,6 +89,8 @@ class Service {
   }
 
   grpc::GenericStub& stub() { return *stub_; }
+  storage::PricingRepository& repository() { return database_.repository(); }
+  const market::CandleRecorder& recorder() const { return recorder_; }
 
  private:
   storage::TestDatabase database_;
@@ -131,6 +137,28 @@ void BM_GetCandles(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(bytes);
 }
+
+void BM_LoadCandles(benchmark::State& state) {
+  Service& service = TheService();
+  candles::CandleReader reader(service.repository(), &service.recorder(),
+                               std::chrono::seconds(5),
+                               contract::AppendCandleField);
+  const auto interval = static_cast<domain::Interval>(state.range(0));
+  size_t candles = 0;
+  for (auto _ : state) {
+    const int64_t now = common::WallClockMs();
+    candles::CandleWindow window =
+        reader.LoadCandles("BTCUSDT", interval, std::nullopt, now, 1000, now);
+    candles += window.size();
+    benchmark::DoNotOptimize(window);
+  }
+  state.counters["candles_per_call"] =
+      static_cast<double>(candles) / static_cast<double>(state.iterations());
+}
+
+BENCHMARK(BM_LoadCandles)
+    ->Arg(static_cast<int>(domain::Interval::k1m))
+    ->Arg(static_cast<int>(domain::Interval::k1h));
 
 BENCHMARK(BM_GetCandles)
     ->Arg(v1::INTERVAL_1M)
