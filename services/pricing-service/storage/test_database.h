@@ -21,6 +21,10 @@ class TestDatabase {
   TestDatabase& operator=(const TestDatabase&) = delete;
 
   common::ConnectionPool& pool() { return pool_; }
+  // For connections of their own (the writer lease).
+  const std::string& connection_string() const {
+    return db_.connection_string();
+  }
   PricingRepository& repository() { return repository_; }
 
  private:
