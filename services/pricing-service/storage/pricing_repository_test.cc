@@ -41,6 +41,21 @@ domain::Candle MakeCandle(const std::string& pair, int64_t open_time_ms,
   return candle;
 }
 
+// `count` one-minute candles from `start`, with prices that vary by minute.
+std::vector<domain::Candle> VaryingMinutes(const std::string& pair,
+                                           int64_t start, int count) {
+  std::vector<domain::Candle> minutes;
+  for (int i = 0; i < count; ++i) {
+    domain::Candle c = MakeCandle(pair, start + i * kMinute, "100");
+    c.open = common::Decimal::FromInteger(95 + i % 7);
+    c.close = common::Decimal::FromInteger(91 + i % 11);
+    c.high = common::Decimal::FromInteger(130 + i);
+    c.low = common::Decimal::FromInteger(80 - i);
+    minutes.push_back(c);
+  }
+  return minutes;
+}
+
 class PricingRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -217,14 +232,9 @@ TEST_F(PricingRepositoryTest, RollupsMatchTheDomainRollUpAndAreIdempotent) {
   // 2024-02-01T00:00Z .. 00:29Z, varying prices.
   const int64_t start = kJan31Late + 2 * kMinute;
   std::vector<market::SourcedCandle> batch;
-  std::vector<domain::Candle> minutes;
-  for (int i = 0; i < 30; ++i) {
-    domain::Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
-    c.open = common::Decimal::FromInteger(95 + i % 7);
-    c.close = common::Decimal::FromInteger(91 + i % 11);
-    c.high = common::Decimal::FromInteger(130 + i);
-    c.low = common::Decimal::FromInteger(80 - i);
-    minutes.push_back(c);
+  const std::vector<domain::Candle> minutes =
+      VaryingMinutes("SOLUSDT", start, 30);
+  for (const domain::Candle& c : minutes) {
     batch.push_back({c, "binance:trades"});
   }
   repository_->UpsertCandles(batch);
@@ -259,15 +269,7 @@ TEST_F(PricingRepositoryTest, WritingMinutesMaintainsEveryRollUp) {
   PricingRepository repository(*pool_, {.roll_up_on_write = true});
   // 2024-02-01T00:00Z .. 00:29Z, in two flushes.
   const int64_t start = kJan31Late + 2 * kMinute;
-  std::vector<domain::Candle> minutes;
-  for (int i = 0; i < 30; ++i) {
-    domain::Candle c = MakeCandle("SOLUSDT", start + i * kMinute, "100");
-    c.open = common::Decimal::FromInteger(95 + i % 7);
-    c.close = common::Decimal::FromInteger(91 + i % 11);
-    c.high = common::Decimal::FromInteger(130 + i);
-    c.low = common::Decimal::FromInteger(80 - i);
-    minutes.push_back(c);
-  }
+  std::vector<domain::Candle> minutes = VaryingMinutes("SOLUSDT", start, 30);
   std::vector<market::SourcedCandle> first, second;
   for (int i = 0; i < 30; ++i) {
     (i < 17 ? first : second).push_back({minutes[i], "binance:trades"});
