@@ -7,6 +7,19 @@
 CT_NGINX_BIN="${CT_NGINX_BIN:-/usr/sbin/nginx}"
 CT_NGINX_TEMPLATES="${CT_ROOT}/deploy/local"
 
+# The micro-cache of public reads (deploy/local/public-read-cache.conf.template):
+# on by default, as users meet the ingress; off renders no cache at all, so
+# the benchmarks can measure the path through the sidecar.
+CT_INGRESS_CACHE="${CT_INGRESS_CACHE:-on}"
+
+# The routes the micro-cache serves, one line each: <service> <regular
+# expression of the request path>. Only reads of public data whose contract
+# allows answers 250 ms old (proto/cryptotracker/pricing/v1/pricing_service.proto);
+# never a stream, never anything that needs authentication.
+CT_NGINX_PUBLIC_READS=(
+  "pricing ^/pricing-service/api/v1/(?:prices|assets|assets/[^/]+/(?:candles|analysis)|market/summary)$"
+)
+
 # Replaces every @KEY@ of a text with a value: ct_fill <text> KEY value ...
 ct_fill() {
   local text="$1"
@@ -42,12 +55,36 @@ HTML
   echo "${placeholder}"
 }
 
+# The micro-cached routes of one service (empty when it has none or the
+# cache is off).
+ct_nginx_public_read_routes() {
+  local service="$1" entry name paths
+  [[ "${CT_INGRESS_CACHE}" == on ]] || return 0
+  for entry in "${CT_NGINX_PUBLIC_READS[@]}"; do
+    read -r name paths <<<"${entry}"
+    [[ "${name}" == "${service}" ]] || continue
+    ct_fill "$(<"${CT_NGINX_TEMPLATES}/public-read-routes.conf.template")" SERVICE "${name}" PATHS "${paths}"
+    printf '\n'
+  done
+}
+
 # Writes CT_RUN_DIR/nginx/nginx.conf with routes for every service of the
 # stack (CT_SERVICES), whether or not it runs: a route whose sidecar is
 # down answers with a JSON 502, as the real ingress would.
 ct_nginx_render_config() {
   local nginx_dir="${CT_RUN_DIR}/nginx"
+  [[ "${CT_INGRESS_CACHE}" == on || "${CT_INGRESS_CACHE}" == off ]] ||
+    ct_die "CT_INGRESS_CACHE must be on or off, got '${CT_INGRESS_CACHE}'"
+  # Under temp/ so that it belongs to the worker user like the rest of it;
+  # emptied on every start: nothing in it outlives a second anyway.
+  rm -rf "${nginx_dir}/temp/public-reads"
   mkdir -p "${nginx_dir}/temp"
+  local public_read_cache="# (no micro-cache: CT_INGRESS_CACHE=off)"
+  if [[ "${CT_INGRESS_CACHE}" == on ]]; then
+    mkdir -p "${nginx_dir}/temp/public-reads"
+    public_read_cache="$(ct_fill "$(<"${CT_NGINX_TEMPLATES}/public-read-cache.conf.template")" \
+      CACHE_DIR "${nginx_dir}/temp/public-reads")"
+  fi
   local upstreams="" routes="" entry name index=0 port
   local route_template
   route_template="$(<"${CT_NGINX_TEMPLATES}/service-routes.conf.template")"
@@ -59,7 +96,8 @@ ct_nginx_render_config() {
         keepalive 8;
     }
 "
-    routes+="$(ct_fill "${route_template}" SERVICE "${name}" SIDECAR_PORT "${port}")
+    routes+="$(ct_fill "${route_template}" SERVICE "${name}" SIDECAR_PORT "${port}" \
+      PUBLIC_READ_ROUTES "$(ct_nginx_public_read_routes "${name}")")
 "
     index=$((index + 1))
   done
@@ -88,6 +126,7 @@ ct_nginx_render_config() {
     NGINX_DIR "${nginx_dir}" \
     LOG_DIR "${CT_LOG_DIR}" \
     MAX_BODY_BYTES "${CT_MAX_BODY_BYTES}" \
+    PUBLIC_READ_CACHE "${public_read_cache}" \
     UPSTREAMS "${upstreams}" \
     LISTEN "${listen}" \
     SERVICE_ROUTES "${routes}" \
