@@ -27,13 +27,16 @@ std::vector<FillTask> PlanHistoryFill(const std::vector<std::string>& pairs,
     Interval interval;
     int64_t depth_ms;
   };
+  // Wide intervals first: the minutes written after them roll up into
+  // buckets that already hold the exchange's candle, which roll-ups never
+  // replace.
   const Span spans[] = {
-      {Interval::k1m, int64_t{depth.one_minute_days} * kDayMs},
       {Interval::k1h, int64_t{depth.hourly_days} * kDayMs},
       {Interval::k4h, int64_t{depth.four_hour_days} * kDayMs},
       {Interval::k1d,
        std::max<int64_t>(0, now_ms - domain::AlignToInterval(
                                          depth.daily_since_ms, Interval::k1d))},
+      {Interval::k1m, int64_t{depth.one_minute_days} * kDayMs},
   };
   auto recent_depth = [](const Span& span) {
     switch (span.interval) {
@@ -86,9 +89,19 @@ void HistoryFill::BeginTask() {
   task_from_ = task.from_ms;
   if (task.interval != domain::Interval::k1d) {
     // Before its first day a pair has no candles to fetch; asking would
-    // cost requests on every run.
-    if (std::optional<int64_t> listed = oldest_daily_(task.pair)) {
-      task_from_ = std::max(task_from_, *listed);
+    // cost requests on every run. The oldest stored day is the listing
+    // only when the daily fill found nothing before it.
+    auto daily =
+        std::find_if(plan_.begin(), plan_.end(), [&](const FillTask& t) {
+          return t.pair == task.pair && t.interval == domain::Interval::k1d;
+        });
+    if (daily != plan_.end()) {
+      const int64_t daily_from =
+          domain::AlignToInterval(daily->from_ms, domain::Interval::k1d);
+      std::optional<int64_t> listed = oldest_daily_(task.pair);
+      if (listed.has_value() && *listed > daily_from) {
+        task_from_ = std::max(task_from_, *listed);
+      }
     }
   }
   remaining_to_ = task.to_ms;

@@ -8,12 +8,14 @@
 // are roll-ups of the one-minute candles, never fetched.
 //
 // Newest first, so that charts work at once: the "recent" phase fills the
-// last day of one-minute candles, the last four weeks of hourly and 4-hour
-// candles and every daily candle of every pair (a few requests a pair);
+// last four weeks of hourly and 4-hour candles, every daily candle and the
+// last day of one-minute candles of every pair (a few requests a pair);
 // the "deep" phase then goes back to the full depths, hourly and 4-hour
 // before one-minute. Within a range the filler works back from its newest
-// end. Only what storage lacks is fetched, so a run over complete history
-// costs storage reads and no exchange request.
+// end. Only what storage lacks is fetched (for the wide intervals: what it
+// lacks from the exchange, roll-ups are replaced), so a run over complete
+// history costs storage reads and a request a pair and interval for the
+// candles closed since the last run.
 #ifndef CRYPTOTRACKER_PRICING_INGEST_HISTORY_FILL_H_
 #define CRYPTOTRACKER_PRICING_INGEST_HISTORY_FILL_H_
 

@@ -34,16 +34,16 @@ TEST(PlanHistoryFillTest, RecentPhaseForEveryPairFirstThenTheDepths) {
   EXPECT_THAT(
       plan,
       ElementsAre(
-          FillTask{"recent", "BTCUSDT", Interval::k1m, kNow - kDay, kNow},
           FillTask{"recent", "BTCUSDT", Interval::k1h, kNow - 28 * kDay, kNow},
           FillTask{"recent", "BTCUSDT", Interval::k4h, kNow - 28 * kDay, kNow},
           FillTask{"recent", "BTCUSDT", Interval::k1d, kBinanceFirstDayMs,
                    kNow},
-          FillTask{"recent", "ETHUSDT", Interval::k1m, kNow - kDay, kNow},
+          FillTask{"recent", "BTCUSDT", Interval::k1m, kNow - kDay, kNow},
           FillTask{"recent", "ETHUSDT", Interval::k1h, kNow - 28 * kDay, kNow},
           FillTask{"recent", "ETHUSDT", Interval::k4h, kNow - 28 * kDay, kNow},
           FillTask{"recent", "ETHUSDT", Interval::k1d, kBinanceFirstDayMs,
                    kNow},
+          FillTask{"recent", "ETHUSDT", Interval::k1m, kNow - kDay, kNow},
           FillTask{"deep", "BTCUSDT", Interval::k1h, kNow - 730 * kDay,
                    kNow - 28 * kDay},
           FillTask{"deep", "ETHUSDT", Interval::k1h, kNow - 730 * kDay,
@@ -142,13 +142,13 @@ class HistoryFillTest : public ::testing::Test {
 TEST_F(HistoryFillTest,
        DefaultDepthsAreBoundedRequestsNewestFirstAndIdempotent) {
   HistoryFill fill = Fill({"BTCUSDT"}, HistoryDepth{});
-  // The first step is one request: the newest 1000 minutes.
+  // The first step is one request: the newest 672 hours.
   ASSERT_TRUE(fill.Step());
   ASSERT_EQ(exchange_.requests.size(), 1u);
-  const int64_t closed_minute = domain::AlignToInterval(kNow, Interval::k1m);
+  const int64_t closed_hour = domain::AlignToInterval(kNow, Interval::k1h);
   EXPECT_EQ(exchange_.requests[0],
-            std::make_tuple(std::string("BTCUSDT"), Interval::k1m,
-                            closed_minute - 1000 * kMinute, closed_minute));
+            std::make_tuple(std::string("BTCUSDT"), Interval::k1h,
+                            closed_hour - 28 * 24 * kHour, closed_hour));
   fill.RunToEnd();
   EXPECT_TRUE(fill.done());
 
@@ -213,6 +213,17 @@ TEST_F(HistoryFillTest, FetchesOnlyTheHolesAndNothingBeforeTheListing) {
                                           exchange_.listed_ms + 5 * kHour,
                                           exchange_.listed_ms + 10 * kHour)));
   EXPECT_EQ(stored.size(), hours);
+}
+
+TEST_F(HistoryFillTest, ShallowDailyHistoryIsNoListingToClipTo) {
+  // Daily candles wanted for three days only, minutes for five: the oldest
+  // stored day is where the daily depth ends, not a listing.
+  Fill({"BTCUSDT"}, {.daily_since_ms = kNow - 3 * kDay,
+                     .four_hour_days = 0,
+                     .hourly_days = 0,
+                     .one_minute_days = 5})
+      .RunToEnd();
+  EXPECT_EQ((store_.times[{"BTCUSDT", Interval::k1m}].size()), 5u * 24 * 60);
 }
 
 TEST_F(HistoryFillTest, AFailedRangeIsCountedAndTheOthersStillRun) {

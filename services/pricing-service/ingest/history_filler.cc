@@ -113,7 +113,14 @@ HistoryFiller RepositoryHistoryFiller(KlineSource& source,
       source, repository,
       [&repository](const std::string& pair, domain::Interval interval,
                     int64_t from_ms, int64_t to_ms) {
-        return repository.StoredOpenTimes(pair, interval, from_ms, to_ms);
+        // A minute built from trades is history (gap repair replaces the
+        // ones a reconnect left short); a wider candle is history only
+        // when the exchange reported it, since a roll-up of the minutes at
+        // the edge of the one-minute history or of a stream gap is short.
+        return interval == domain::Interval::k1m
+                   ? repository.StoredOpenTimes(pair, interval, from_ms, to_ms)
+                   : repository.StoredExchangeOpenTimes(pair, interval, from_ms,
+                                                        to_ms);
       },
       common::WallClockMs);
 }

@@ -95,7 +95,8 @@ void LiveIngest::Start() {
         *filler_,
         PlanHistoryFill(pairs_, options_.history_depth, common::WallClockMs()),
         [this](const std::string& pair) {
-          return repository_.OldestOpenTime(pair, domain::Interval::k1d);
+          return repository_.OldestExchangeOpenTime(pair,
+                                                    domain::Interval::k1d);
         });
     worker_.Post("start-up history fill", [this] { StepHistoryFill(); });
   }

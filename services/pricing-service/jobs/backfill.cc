@@ -14,7 +14,7 @@ int RunBackfill(ingest::KlineSource& source,
   ingest::HistoryFill fill(
       filler, ingest::PlanHistoryFill(pairs, depth, now_ms),
       [&repository](const std::string& pair) {
-        return repository.OldestOpenTime(pair, domain::Interval::k1d);
+        return repository.OldestExchangeOpenTime(pair, domain::Interval::k1d);
       });
   fill.RunToEnd();
   const ingest::HistoryFillStats& stats = fill.stats();

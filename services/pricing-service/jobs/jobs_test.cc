@@ -85,6 +85,14 @@ TEST_F(JobsTest, BackfillFillsTheDepthsAndCountsTheFailedRanges) {
       domain::AlignToInterval(common::WallClockMs(), domain::Interval::k1m);
   ingest::HistoryDepth depth = kTestDepth;
   depth.daily_since_ms = now - 10 * 24 * 60 * kMinute;
+  // A roll-up of a day (from minutes that may be short) is replaced by the
+  // exchange's candle.
+  domain::Candle rolled_up_day = ClosedMinute(
+      "BTCUSDT", domain::AlignToInterval(now - 2 * 24 * 60 * kMinute,
+                                         domain::Interval::k1d));
+  rolled_up_day.interval = domain::Interval::k1d;
+  rolled_up_day.trade_count = 7;
+  repository_->UpsertCandles({{rolled_up_day, "rollup"}});
   // BADUSDT's minutes, hours and days.
   EXPECT_EQ(
       RunBackfill(history, *repository_, {"BTCUSDT", "BADUSDT"}, depth, now),
@@ -109,6 +117,9 @@ TEST_F(JobsTest, BackfillFillsTheDepthsAndCountsTheFailedRanges) {
   const std::vector<domain::Candle> days = repository_->QueryCandles(
       "BTCUSDT", domain::Interval::k1d, 0, now, 100, false);
   ASSERT_EQ(days.size(), 10u);
+  for (const domain::Candle& day : days) {
+    EXPECT_EQ(day.trade_count, 1) << day.open_time_ms;
+  }
   EXPECT_EQ(
       days.front().open_time_ms,
       domain::AlignToInterval(depth.daily_since_ms, domain::Interval::k1d));

@@ -422,14 +422,32 @@ std::vector<int64_t> PricingRepository::StoredOpenTimes(
   });
 }
 
-std::optional<int64_t> PricingRepository::OldestOpenTime(
+std::vector<int64_t> PricingRepository::StoredExchangeOpenTimes(
+    const std::string& pair, domain::Interval interval, int64_t from_ms,
+    int64_t to_ms) {
+  if (to_ms <= from_ms) return {};
+  return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
+    const pqxx::result rows = tx.exec_params(
+        "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
+        " WHERE pair = $1 AND interval_name = $2"
+        " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(
+            4) " AND source LIKE '%:klines' ORDER BY open_time",
+        pair, std::string(domain::IntervalName(interval)), from_ms, to_ms);
+    std::vector<int64_t> times;
+    times.reserve(rows.size());
+    for (const pqxx::row& row : rows) times.push_back(row[0].as<int64_t>());
+    return times;
+  });
+}
+
+std::optional<int64_t> PricingRepository::OldestExchangeOpenTime(
     const std::string& pair, domain::Interval interval) {
   return pool_.WithSingleRead(
       [&](pqxx::nontransaction& tx) -> std::optional<int64_t> {
         const pqxx::result rows = tx.exec_params(
             "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
             " WHERE pair = $1 AND interval_name = $2"
-            " ORDER BY open_time LIMIT 1",
+            " AND source LIKE '%:klines' ORDER BY open_time LIMIT 1",
             pair, std::string(domain::IntervalName(interval)));
         if (rows.empty()) return std::nullopt;
         return rows[0][0].as<int64_t>();

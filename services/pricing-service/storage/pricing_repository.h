@@ -110,10 +110,17 @@ class PricingRepository final : public market::CandleStore {
                                        domain::Interval interval,
                                        int64_t from_ms, int64_t to_ms);
 
-  // Open time of the oldest stored candle of `pair` and `interval`, if any
-  // (where a pair's daily history starts).
-  std::optional<int64_t> OldestOpenTime(const std::string& pair,
-                                        domain::Interval interval);
+  // Like StoredOpenTimes, but only the candles the exchange reported
+  // ("...:klines"): the history fill replaces the others (roll-ups of
+  // minutes that may be incomplete) with the exchange's.
+  std::vector<int64_t> StoredExchangeOpenTimes(const std::string& pair,
+                                               domain::Interval interval,
+                                               int64_t from_ms, int64_t to_ms);
+
+  // Open time of the oldest stored candle of `pair` and `interval` that the
+  // exchange reported, if any (where a pair's daily history starts).
+  std::optional<int64_t> OldestExchangeOpenTime(const std::string& pair,
+                                                domain::Interval interval);
 
   // Updates rank, market capitalisation, supply and logo of the assets
   // with these CoinGecko ids, in one transaction; unknown ids are ignored.
