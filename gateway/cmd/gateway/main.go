@@ -77,10 +77,9 @@ func applyGCPercent(options service.Options, getenv func(string) string) {
 	}
 }
 
-// dial opens the connection to the service's gRPC server with the options
-// its declaration adds (a codec).
-func dial(cfg config.Config, definition service.Definition) (*grpc.ClientConn, error) {
-	conn, err := backend.Dial(cfg.GRPCBackend, definition.Options.DialOptions()...)
+// dial opens the connection to the service's gRPC server.
+func dial(cfg config.Config) (*grpc.ClientConn, error) {
+	conn, err := backend.Dial(cfg.GRPCBackend)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", cfg.GRPCBackend, err)
 	}
@@ -100,7 +99,7 @@ func newHandler(ctx context.Context, cfg config.Config, definition service.Defin
 }
 
 func run(cfg config.Config, definition service.Definition, logger *slog.Logger) error {
-	conn, err := dial(cfg, definition)
+	conn, err := dial(cfg)
 	if err != nil {
 		return err
 	}

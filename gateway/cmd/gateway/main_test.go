@@ -49,7 +49,7 @@ func TestEveryServiceStartsWithItsDefaultConfiguration(t *testing.T) {
 			t.Errorf("%s: %v", generated.Name, err)
 			continue
 		}
-		conn, err := dial(cfg, definition) // never called: New only registers routes
+		conn, err := dial(cfg) // never called: New only registers routes
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestAServiceIsItsHTTPRulesPlusOneDeclaration(t *testing.T) {
 	if applied := debug.SetGCPercent(previous); applied != 250 {
 		t.Errorf("GC percent %d, want the declared 250", applied)
 	}
-	conn, err := dial(cfg, definition)
+	conn, err := dial(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

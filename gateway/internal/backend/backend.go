@@ -5,9 +5,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/wirejson"
 )
 
 const (
@@ -42,7 +45,7 @@ func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 			grpc.MaxCallRecvMsgSize(maxReceiveMessageBytes),
 			grpc.MaxCallSendMsgSize(maxSendMessageBytes),
 		),
-		grpc.WithUnaryInterceptor(defaultDeadline),
+		grpc.WithChainUnaryInterceptor(defaultDeadline, lazyRouteAnswers),
 	}
 	conn, err := grpc.NewClient(target, append(options, extra...)...)
 	if err != nil {
@@ -51,6 +54,21 @@ func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	conn.Connect() // start connecting now rather than on the first call
 	return conn, nil
 }
+
+// lazyRouteAnswers receives the answers of the HTTP routes undecoded
+// (wirejson.LazyCodec): the gateway's marshaler writes their JSON from the
+// wire bytes, and nothing else on a route reads them. grpc-gateway names
+// the method in the context of exactly the calls its routes make; the
+// gateway's own calls (health) are decoded as usual.
+func lazyRouteAnswers(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if _, fromRoute := runtime.RPCMethod(ctx); fromRoute {
+		opts = append(opts, lazyCodec)
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+var lazyCodec = grpc.ForceCodecV2(wirejson.LazyCodec())
 
 // defaultDeadline applies UnaryTimeout to calls without a deadline.
 func defaultDeadline(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,

@@ -24,7 +24,7 @@ type statusBody struct {
 }
 
 func newTestErrorWriter(logs io.Writer) *errorWriter {
-	return &errorWriter{marshaler: newJSONMarshaler(nil), logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	return &errorWriter{marshaler: newJSONMarshaler(), logger: slog.New(slog.NewJSONHandler(logs, nil))}
 }
 
 func decodeStatus(t *testing.T, recorder *httptest.ResponseRecorder) statusBody {

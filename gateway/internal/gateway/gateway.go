@@ -56,7 +56,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	marshaler := newJSONMarshaler(features.EncodeJSON)
+	marshaler := newJSONMarshaler()
 	errs := &errorWriter{marshaler: marshaler, logger: logger}
 
 	apiMux := runtime.NewServeMux(

@@ -67,7 +67,7 @@ func startGateway(t testing.TB, definition service.Definition, address string) *
 // backend, body limit and logger are filled in.
 func startGatewayWith(t testing.TB, opts gateway.Options, address string) *httptest.Server {
 	t.Helper()
-	conn, err := backend.Dial(address, opts.Service.Options.DialOptions()...)
+	conn, err := backend.Dial(address)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,13 @@ import (
 	"unicode"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/cryptotracker/cryptotracker/gateway/internal/wirejson"
 )
 
 // StreamContentType is the media type of server-streaming responses: one JSON
@@ -21,31 +25,38 @@ import (
 const StreamContentType = "application/x-ndjson"
 
 // jsonMarshaler is the only marshaler of the gateway. Compared with
-// grpc-gateway's default it rejects unknown fields, rejects empty bodies and
+// grpc-gateway's default it writes messages from their wire bytes
+// (internal/wirejson), rejects unknown fields, rejects empty bodies and
 // trailing data, and labels streams as NDJSON.
 type jsonMarshaler struct {
 	runtime.JSONPb
 	// stripWhitespace is whether JSONPb's output holds whitespace to remove;
 	// fixed per binary, see protojsonWritesWhitespace.
 	stripWhitespace bool
-	// encodeFirst is the service's declared encoder
-	// (service.Options.EncodeJSON), tried before protojson; nil if none.
-	encodeFirst func(v any) ([]byte, bool)
+	// answers caches the JSON of the backend's answers by their wire bytes.
+	answers *wirejson.Cache
 }
 
 var _ runtime.StreamContentType = (*jsonMarshaler)(nil)
 
-// newJSONMarshaler returns the marshaler; encodeFirst is the service's
-// declared encoder, or nil.
-func newJSONMarshaler(encodeFirst func(v any) ([]byte, bool)) *jsonMarshaler {
+// Answers of fewer wire bytes are written afresh every time (a few
+// microseconds at most); larger ones are cached, up to about this much
+// wire and JSON in all.
+const (
+	cachedAnswerMinBytes = 512
+	answerCacheBytes     = 32 << 20
+)
+
+// newJSONMarshaler returns the marshaler.
+func newJSONMarshaler() *jsonMarshaler {
 	m := &jsonMarshaler{JSONPb: runtime.JSONPb{
 		// Field names are protojson's lowerCamelCase. Unset proto3 scalars are
 		// written so the SPA always sees the same shape; proto3 `optional`
-		// fields have presence and stay absent when unset. A declared
-		// encoder reproduces exactly these options.
+		// fields have presence and stay absent when unset. wirejson
+		// reproduces exactly these options.
 		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}, encodeFirst: encodeFirst}
+	}, answers: wirejson.NewCache(cachedAnswerMinBytes, answerCacheBytes)}
 	m.stripWhitespace = protojsonWritesWhitespace(m.MarshalOptions)
 	return m
 }
@@ -71,15 +82,16 @@ func (m *jsonMarshaler) StreamContentType(any) string { return StreamContentType
 
 // Marshal is runtime.JSONPb's without insignificant whitespace: protojson
 // deliberately varies its spacing between builds, and clients and tests are
-// better served by one stable rendering. The service's declared encoder,
-// which writes the same bytes for the values it takes, goes first.
+// better served by one stable rendering. Messages, and the {"result": ...}
+// chunks of streams, are written by wirejson from their wire bytes, the
+// same bytes protojson would write; what wirejson declines goes through
+// protojson as before.
 func (m *jsonMarshaler) Marshal(v any) ([]byte, error) {
-	if m.encodeFirst != nil {
-		if data, ok := m.encodeFirst(v); ok {
-			return data, nil
-		}
+	data, ok, err := m.marshalFast(v)
+	if ok || err != nil {
+		return data, err
 	}
-	data, err := m.JSONPb.Marshal(v)
+	data, err = m.JSONPb.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +99,110 @@ func (m *jsonMarshaler) Marshal(v any) ([]byte, error) {
 		data = stripJSONWhitespace(data)
 	}
 	return data, nil
+}
+
+// marshalFast writes v through wirejson; ok is false when it declines.
+func (m *jsonMarshaler) marshalFast(v any) (_ []byte, ok bool, _ error) {
+	switch value := v.(type) {
+	case proto.Message:
+		return m.messageJSON(value)
+	case map[string]any:
+		// runtime.ForwardResponseStream's {"result": message}.
+		if len(value) == 1 {
+			for key, inner := range value {
+				if message, isMessage := inner.(proto.Message); isMessage {
+					return m.chunkJSON(key, message)
+				}
+			}
+		}
+	case map[string]proto.Message:
+		if len(value) == 1 {
+			for key, message := range value {
+				return m.chunkJSON(key, message)
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// messageJSON writes one message: from the backend's wire bytes when the
+// message came undecoded through wirejson.LazyCodec (cached by those
+// bytes), otherwise from its proto.Marshal encoding.
+func (m *jsonMarshaler) messageJSON(message proto.Message) (_ []byte, ok bool, _ error) {
+	if message == nil || !message.ProtoReflect().IsValid() {
+		return nil, false, nil
+	}
+	reflected := message.ProtoReflect()
+	md := reflected.Descriptor()
+	if wire, stashed := wirejson.Stashed(message); stashed {
+		if data, ok := m.answers.JSON(md, wire); ok {
+			return data, true, nil
+		}
+		// Declined: decode it, so protojson writes it (or fails on it) as
+		// it would have without the lazy codec.
+		if err := wirejson.Decode(message); err != nil {
+			return nil, false, status.Errorf(codes.Internal, "decoding the backend's answer: %v", err)
+		}
+		return nil, false, nil
+	}
+	if !wirejson.Supported(md) {
+		return nil, false, nil
+	}
+	wire, err := proto.Marshal(message)
+	if err != nil {
+		// protojson reports the problem (invalid UTF-8, ...) its own way.
+		return nil, false, nil
+	}
+	data, ok := wirejson.Encode(md, wire)
+	return data, ok, nil
+}
+
+// chunkJSON writes {"key": message} as JSONPb does for a map: through
+// encoding/json, whose RawMessage output escapes <, >, & and U+2028/9.
+func (m *jsonMarshaler) chunkJSON(key string, message proto.Message) (_ []byte, ok bool, _ error) {
+	if !plainKey(key) {
+		return nil, false, nil
+	}
+	inner, ok, err := m.messageJSON(message)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	out := make([]byte, 0, len(inner)+len(key)+8)
+	out = append(append(append(out, `{"`...), key...), `":`...)
+	out = appendHTMLEscaped(out, inner)
+	return append(out, '}'), true, nil
+}
+
+// plainKey reports a key encoding/json writes as it is.
+func plainKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return key != ""
+}
+
+// appendHTMLEscaped appends JSON with encoding/json's HTML escaping: the
+// characters it replaces only occur inside strings.
+func appendHTMLEscaped(out, data []byte) []byte {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '<' || c == '>' || c == '&':
+			out = append(out, data[start:i]...)
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			start = i + 1
+		case c == 0xe2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xa8 || data[i+2] == 0xa9):
+			out = append(out, data[start:i]...)
+			out = append(out, '\\', 'u', '2', '0', '2', hex[data[i+2]&0xf])
+			i += 2
+			start = i + 1
+		}
+	}
+	return append(out, data[start:]...)
 }
 
 // stripJSONWhitespace removes whitespace outside strings from valid JSON, in

@@ -11,16 +11,23 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/cryptotracker/cryptotracker/gateway/internal/candles/candlestest"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/testanswers"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/wirejson"
 )
 
 func TestDecodeBodyAcceptsKnownFields(t *testing.T) {
 	var message wrapperspb.StringValue
-	if err := newJSONMarshaler(nil).NewDecoder(strings.NewReader(`"hello"`)).Decode(&message); err != nil {
+	if err := newJSONMarshaler().NewDecoder(strings.NewReader(`"hello"`)).Decode(&message); err != nil {
 		t.Fatal(err)
 	}
 	if message.GetValue() != "hello" {
@@ -43,7 +50,7 @@ func TestDecodeBodyRejections(t *testing.T) {
 	for _, c := range cases {
 		// A plain message with fields "field" and "description".
 		target := &errdetails.BadRequest_FieldViolation{}
-		err := newJSONMarshaler(nil).NewDecoder(strings.NewReader(c.body)).Decode(target)
+		err := newJSONMarshaler().NewDecoder(strings.NewReader(c.body)).Decode(target)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
 			continue
@@ -64,7 +71,7 @@ func TestDecodeBodyRecordsBodyTooLarge(t *testing.T) {
 		ReadCloser: http.MaxBytesReader(recorder, io.NopCloser(bytes.NewReader(make([]byte, 100))), 8),
 		state:      state,
 	}
-	err := newJSONMarshaler(nil).NewDecoder(body).Decode(&structpb.Struct{})
+	err := newJSONMarshaler().NewDecoder(body).Decode(&structpb.Struct{})
 	if err == nil || !strings.Contains(err.Error(), "larger than 8 bytes") {
 		t.Fatalf("got %v", err)
 	}
@@ -74,16 +81,16 @@ func TestDecodeBodyRecordsBodyTooLarge(t *testing.T) {
 }
 
 func TestStreamContentTypeIsNDJSON(t *testing.T) {
-	if got := newJSONMarshaler(nil).StreamContentType(nil); got != "application/x-ndjson" {
+	if got := newJSONMarshaler().StreamContentType(nil); got != "application/x-ndjson" {
 		t.Errorf("got %q", got)
 	}
-	if got := string(newJSONMarshaler(nil).Delimiter()); got != "\n" {
+	if got := string(newJSONMarshaler().Delimiter()); got != "\n" {
 		t.Errorf("delimiter %q", got)
 	}
 }
 
 func TestMarshalIsCompactWithUnpopulatedFields(t *testing.T) {
-	data, err := newJSONMarshaler(nil).Marshal(&errdetails.BadRequest_FieldViolation{Field: "email"})
+	data, err := newJSONMarshaler().Marshal(&errdetails.BadRequest_FieldViolation{Field: "email"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +114,7 @@ func TestStripJSONWhitespaceMatchesCompact(t *testing.T) {
 	// protojson output of a real message, spread out the way an indented
 	// encoder would.
 	var indented bytes.Buffer
-	if err := json.Indent(&indented, protojsonCompact(t, candlestest.Realistic(3)), "", "  "); err != nil {
+	if err := json.Indent(&indented, protojsonCompact(t, testanswers.Candles(3)), "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	inputs = append(inputs, indented.String())
@@ -128,7 +135,7 @@ func TestStripJSONWhitespaceMatchesCompact(t *testing.T) {
 // per build, so each run covers one of the two branches; the probe must get
 // it right either way, and the output must stay what json.Compact gave.
 func TestMarshalStripsWhitespaceOnlyWhenProtojsonWritesIt(t *testing.T) {
-	marshaler := newJSONMarshaler(nil)
+	marshaler := newJSONMarshaler()
 	twoFields, err := marshaler.JSONPb.Marshal(&errdetails.BadRequest_FieldViolation{Field: "a", Description: "b"})
 	if err != nil {
 		t.Fatal(err)
@@ -160,20 +167,9 @@ func TestMarshalStripsWhitespaceOnlyWhenProtojsonWritesIt(t *testing.T) {
 	}
 }
 
-// A declared encoder writes the values it takes; what it declines, and
-// everything else, is protojson's, errors included.
-func TestMarshalTriesTheDeclaredEncoderFirst(t *testing.T) {
-	var offered []any
-	marshaler := newJSONMarshaler(func(v any) ([]byte, bool) {
-		offered = append(offered, v)
-		if s, ok := v.(*wrapperspb.StringValue); ok && s.GetValue() == "mine" {
-			return []byte(`"written by the encoder"`), true
-		}
-		return nil, false
-	})
-	if got, err := marshaler.Marshal(wrapperspb.String("mine")); err != nil || string(got) != `"written by the encoder"` {
-		t.Errorf("taken value: %s (%v)", got, err)
-	}
+// What wirejson declines is protojson's, errors included.
+func TestMarshalFallsBackToProtojson(t *testing.T) {
+	marshaler := newJSONMarshaler()
 	declined := &errdetails.BadRequest_FieldViolation{Field: "a, b"}
 	if got, err := marshaler.Marshal(declined); err != nil || !bytes.Equal(got, protojsonCompact(t, declined)) {
 		t.Errorf("declined value: %s (%v)", got, err)
@@ -181,7 +177,66 @@ func TestMarshalTriesTheDeclaredEncoderFirst(t *testing.T) {
 	if _, err := marshaler.Marshal(&timestamppb.Timestamp{Nanos: -1}); err == nil {
 		t.Error("protojson refuses an invalid timestamp, Marshal did not")
 	}
-	if len(offered) != 3 {
-		t.Errorf("the encoder was offered %d values, want 3", len(offered))
+	if _, err := marshaler.Marshal(wrapperspb.String("\xff")); err == nil {
+		t.Error("protojson refuses invalid UTF-8, Marshal did not")
+	}
+}
+
+// Stream chunks ({"result": message}, {"error": status}) are what JSONPb
+// writes through encoding/json, whose HTML escaping wirejson reproduces.
+func TestMarshalWritesStreamChunksAsJSONPb(t *testing.T) {
+	marshaler := newJSONMarshaler()
+	escaped := &errdetails.BadRequest_FieldViolation{Field: "<a> & <b>", Description: "line\u2028separator\u2029 é 🚀"}
+	values := []any{
+		map[string]any{"result": escaped},
+		map[string]any{"result": testanswers.Prices(3)},
+		map[string]proto.Message{"error": escaped},
+		map[string]proto.Message{"error": status.New(codes.NotFound, "no <such> thing").Proto()},
+		map[string]any{"result": wrapperspb.String("\xff")}, // refused by both
+	}
+	for _, v := range values {
+		got, gotErr := marshaler.Marshal(v)
+		want, wantErr := marshaler.JSONPb.Marshal(v)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%v: error %v, JSONPb's %v", v, gotErr, wantErr)
+		}
+		if wantErr == nil && !bytes.Equal(got, stripJSONWhitespace(want)) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
+// An answer received undecoded (wirejson.LazyCodec) is written from its
+// wire bytes, from the cache when they repeat; one wirejson declines is
+// decoded and goes through protojson, errors included.
+func TestMarshalWritesLazyAnswers(t *testing.T) {
+	marshaler := newJSONMarshaler()
+	codec := wirejson.LazyCodec()
+	receive := func(answer proto.Message, wire []byte) proto.Message {
+		t.Helper()
+		message := answer.ProtoReflect().New().Interface()
+		if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, message); err != nil {
+			t.Fatal(err)
+		}
+		return message
+	}
+	for _, answer := range []proto.Message{testanswers.Prices(20), testanswers.Prices(20), testanswers.Candles(50), &emptypb.Empty{}} {
+		wire, err := proto.Marshal(answer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := marshaler.Marshal(receive(answer, wire))
+		if want := protojsonCompact(t, answer); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("got %.200s (%v)\nwant %.200s", got, err, want)
+		}
+	}
+	// Seconds beyond year 9999: protojson refuses the decoded message.
+	tooLate := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 253402300800)
+	if got, err := marshaler.Marshal(receive(&timestamppb.Timestamp{}, tooLate)); err == nil {
+		t.Errorf("wrote %s for a timestamp protojson refuses", got)
+	}
+	// Not protobuf at all: the backend's answer cannot be decoded.
+	if got, err := marshaler.Marshal(receive(&timestamppb.Timestamp{}, []byte{0xff})); status.Code(err) != codes.Internal {
+		t.Errorf("wrote %s (%v) for an undecodable answer", got, err)
 	}
 }

@@ -127,7 +127,7 @@ func TestRecordingWriterSupportsFlush(t *testing.T) {
 
 func TestOversizedAuthorizationIsUnauthenticatedWithoutReachingBackend(t *testing.T) {
 	reached := false
-	errs := &errorWriter{marshaler: newJSONMarshaler(nil), logger: slog.Default()}
+	errs := &errorWriter{marshaler: newJSONMarshaler(), logger: slog.Default()}
 	handler := withAuthorizationLimit(errs, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		reached = true
 	}))

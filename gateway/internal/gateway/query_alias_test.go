@@ -63,7 +63,7 @@ func TestQueryAliasesCoverEveryDeclaredParameterAndRepeats(t *testing.T) {
 }
 
 func TestPricingParameterAliasesRenameStartAndEnd(t *testing.T) {
-	errs := &errorWriter{marshaler: newJSONMarshaler(nil), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	errs := &errorWriter{marshaler: newJSONMarshaler(), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	var rawQuery string
 	reached := false
 	handler := withQueryAliases(service.Declared["pricing"].ParameterAliases, nil, errs,

@@ -1,7 +1,5 @@
 package service
 
-import "github.com/cryptotracker/cryptotracker/gateway/internal/candles"
-
 // Declared holds the Options of every service the gateway can front, keyed
 // by the name of its generated table entry (http/<name>.yaml). It is the
 // only place where the gateway knows a service by name: Join refuses a
@@ -56,11 +54,6 @@ var Declared = map[string]Options{
 			Method:        "/cryptotracker.pricing.v1.PricingService/StreamPrices",
 			ConflationKey: "price.symbol",
 		}},
-		// GetCandlesResponse (up to 1,000 candles, about 230 KB of JSON)
-		// through hand-written codecs: protojson and proto.Unmarshal spent
-		// most of the sidecar's CPU and allocations on it.
-		EncodeJSON:   candles.EncodeJSON,
-		BackendCodec: candles.BackendCodec,
 	},
 	"portfolio": {HTTPPort: 5000, GRPCBackend: "localhost:50053"},
 	"alert":     {HTTPPort: 5000, GRPCBackend: "localhost:50054"},

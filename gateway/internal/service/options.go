@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/encoding"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
@@ -54,19 +52,6 @@ type Options struct {
 	// shared call carries no subscriber's metadata (no Authorization, no
 	// request id), and every subscriber sees what it returns.
 	SharedStreams []SharedStream
-	// EncodeJSON, when set, is offered every value the gateway writes as
-	// JSON before protojson is: it returns exactly the bytes the gateway
-	// would write through protojson (compact, unset fields included, see
-	// internal/gateway/marshaler.go), or ok false for a value it does not
-	// handle, which then goes to protojson. For hand-written encoders of a
-	// service's largest answers.
-	EncodeJSON func(v any) (data []byte, ok bool)
-	// BackendCodec, when set, is the codec of the connection to the
-	// service's gRPC server instead of grpc's protobuf codec (see
-	// DialOptions): for hand-written decoders of a service's largest
-	// answers. It must keep grpc's codec name, so the content type of the
-	// calls does not change.
-	BackendCodec func() encoding.CodecV2
 }
 
 // RefreshCookie declares the routes on which a browser client may keep a
@@ -98,15 +83,6 @@ type RefreshCookie struct {
 	// ClearedBy are the routes that clear the cookie whatever the answer
 	// (signing out). A route cannot both issue and clear.
 	ClearedBy []string
-}
-
-// DialOptions are the options the declaration adds to the connection to
-// the service's gRPC server (backend.Dial).
-func (o Options) DialOptions() []grpc.DialOption {
-	if o.BackendCodec == nil {
-		return nil
-	}
-	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.ForceCodecV2(o.BackendCodec()))}
 }
 
 // SharedStream declares one shared server-streaming route.

@@ -69,17 +69,6 @@ func joinedDeclarations(t *testing.T) []service.Definition {
 	return joined
 }
 
-// withoutFunctions is options with the function fields cleared (they
-// compare by pointer); sameFunction compares two of them.
-func withoutFunctions(options service.Options) service.Options {
-	options.EncodeJSON, options.BackendCodec = nil, nil
-	return options
-}
-
-func sameFunction(a, b any) bool {
-	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
-}
-
 // Every generated entry has a valid declaration and every declaration an
 // entry (a typo would silently drop the options), and Join carries them
 // over unchanged.
@@ -90,9 +79,7 @@ func TestJoinGivesEveryGeneratedServiceItsDeclaration(t *testing.T) {
 	}
 	for _, definition := range joined {
 		declared := service.Declared[definition.Name]
-		if !reflect.DeepEqual(withoutFunctions(definition.Options), withoutFunctions(declared)) ||
-			!sameFunction(definition.Options.EncodeJSON, declared.EncodeJSON) ||
-			!sameFunction(definition.Options.BackendCodec, declared.BackendCodec) {
+		if !reflect.DeepEqual(definition.Options, declared) {
 			t.Errorf("%s: joined %+v, declared %+v", definition.Name, definition.Options, declared)
 		}
 		if definition.Options.HTTPPort == 0 || definition.Options.GRPCBackend == "" {
@@ -113,16 +100,14 @@ func TestDeclaredBehaviours(t *testing.T) {
 	if pricing.Options.QueryAliases["interval"]["1h"] != "INTERVAL_1H" {
 		t.Errorf("pricing interval aliases: %v", pricing.Options.QueryAliases)
 	}
-	if pricing.Options.GCPercent != 400 || pricing.Options.EncodeJSON == nil || pricing.Options.BackendCodec == nil ||
-		len(pricing.Options.DialOptions()) != 1 {
-		t.Errorf("pricing: GC %d, encoder %v, codec %v", pricing.Options.GCPercent,
-			pricing.Options.EncodeJSON != nil, pricing.Options.BackendCodec != nil)
+	if pricing.Options.GCPercent != 400 {
+		t.Errorf("pricing: GC %d", pricing.Options.GCPercent)
 	}
 	for _, name := range []string{"user", "portfolio", "alert"} {
 		definition, _ := service.Find(joined, name)
 		options := definition.Options
-		if options.GCPercent != 0 || options.EncodeJSON != nil || options.BackendCodec != nil || options.DialOptions() != nil {
-			t.Errorf("%s: declares pricing's codecs or GC target", name)
+		if options.GCPercent != 0 {
+			t.Errorf("%s: declares pricing's GC target", name)
 		}
 		if name != "user" && (options.RefreshCookie != nil || options.QueryAliases != nil ||
 			options.ParameterAliases != nil || options.SharedStreams != nil) {
