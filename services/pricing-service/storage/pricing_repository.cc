@@ -407,32 +407,27 @@ std::vector<domain::Candle> PricingRepository::QueryCandles(
 std::vector<int64_t> PricingRepository::StoredOpenTimes(
     const std::string& pair, domain::Interval interval, int64_t from_ms,
     int64_t to_ms) {
-  if (to_ms <= from_ms) return {};
-  return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
-    const pqxx::result rows = tx.exec_params(
-        "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
-        " WHERE pair = $1 AND interval_name = $2"
-        " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(
-            4) " ORDER BY open_time",
-        pair, std::string(domain::IntervalName(interval)), from_ms, to_ms);
-    std::vector<int64_t> times;
-    times.reserve(rows.size());
-    for (const pqxx::row& row : rows) times.push_back(row[0].as<int64_t>());
-    return times;
-  });
+  return OpenTimesFrom(pair, interval, from_ms, to_ms, /*exchange_only=*/false);
 }
 
 std::vector<int64_t> PricingRepository::StoredExchangeOpenTimes(
     const std::string& pair, domain::Interval interval, int64_t from_ms,
     int64_t to_ms) {
+  return OpenTimesFrom(pair, interval, from_ms, to_ms, /*exchange_only=*/true);
+}
+
+std::vector<int64_t> PricingRepository::OpenTimesFrom(
+    const std::string& pair, domain::Interval interval, int64_t from_ms,
+    int64_t to_ms, bool exchange_only) {
   if (to_ms <= from_ms) return {};
   return pool_.WithReadOnly([&](pqxx::read_transaction& tx) {
     const pqxx::result rows = tx.exec_params(
         "SELECT (extract(epoch from open_time) * 1000)::bigint FROM candles"
         " WHERE pair = $1 AND interval_name = $2"
         " AND open_time >= " PRICING_TS(3) " AND open_time < " PRICING_TS(
-            4) " AND source LIKE '%:klines' ORDER BY open_time",
-        pair, std::string(domain::IntervalName(interval)), from_ms, to_ms);
+            4) " AND (NOT $5 OR source LIKE '%:klines') ORDER BY open_time",
+        pair, std::string(domain::IntervalName(interval)), from_ms, to_ms,
+        exchange_only);
     std::vector<int64_t> times;
     times.reserve(rows.size());
     for (const pqxx::row& row : rows) times.push_back(row[0].as<int64_t>());

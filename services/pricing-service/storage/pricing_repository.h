@@ -148,6 +148,10 @@ class PricingRepository final : public market::CandleStore {
   int64_t DeleteCandlesBefore(domain::Interval interval, int64_t cutoff_ms);
 
  private:
+  // StoredOpenTimes (every candle) or StoredExchangeOpenTimes.
+  std::vector<int64_t> OpenTimesFrom(const std::string& pair,
+                                     domain::Interval interval, int64_t from_ms,
+                                     int64_t to_ms, bool exchange_only);
   // Names of the existing partitions, ascending.
   std::vector<std::string> ListPartitions();
   // COPY + upsert of `candles`, skipping every candle that is not the last
