@@ -10,7 +10,8 @@ CT_NGINX_TEMPLATES="${CT_ROOT}/deploy/local"
 # The micro-cache of public reads (deploy/local/public-read-cache.conf.template):
 # on by default, as users meet the ingress; off renders no cache at all, so
 # the benchmarks can measure the path through the sidecar.
-CT_INGRESS_CACHE="${CT_INGRESS_CACHE:-on}"
+# Exported: the end-to-end cases of the cache skip when it is off.
+export CT_INGRESS_CACHE="${CT_INGRESS_CACHE:-on}"
 
 # The routes the micro-cache serves, one line each: <service> <regular
 # expression of the request path>. Only reads of public data whose contract

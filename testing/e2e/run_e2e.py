@@ -37,6 +37,7 @@ from cases import bad_input  # noqa: E402,F401
 from cases import text_fields  # noqa: E402,F401
 from cases import throttle  # noqa: E402,F401
 from cases import ingress  # noqa: E402,F401
+from cases import ingress_cache  # noqa: E402,F401
 from cases import grpc_api  # noqa: E402,F401
 from cases import pricing  # noqa: E402,F401
 from cases import pricing_client  # noqa: E402,F401
