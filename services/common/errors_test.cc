@@ -93,8 +93,8 @@ TEST_F(GuardedCallTest, FailuresOnlyAccessLogSkipsSuccessfulCalls) {
   auto [ok_status, ok_lines] = Call([] {}, AccessLog::kFailures);
   EXPECT_TRUE(ok_status.ok());
   EXPECT_TRUE(ok_lines.empty());  // at debug, below the default info
-  auto [status, lines] = Call(
-      []() -> grpc::Status { return NotFound("nope"); }, AccessLog::kFailures);
+  auto [status, lines] = Call([]() -> grpc::Status { return NotFound("nope"); },
+                              AccessLog::kFailures);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["code"], "NOT_FOUND");
 }
