@@ -73,7 +73,9 @@ bazel_tests() {
   local -a flags=()
   [[ "${CI:-}" == true ]] && flags+=(--config=ci)
   # shellcheck disable=SC2086 # BAZEL_TARGETS is a list of patterns.
-  bazel test "${flags[@]}" "--test_env=TEST_DATABASE_URL=${TEST_DATABASE_URL}" -- ${BAZEL_TARGETS:-//...}
+  # The mode the Makefile built in (fastbuild for `make test`), so nothing
+  # is built twice.
+  bazel test "${flags[@]}" -c "${CT_COMPILATION_MODE}" "--test_env=TEST_DATABASE_URL=${TEST_DATABASE_URL}" -- ${BAZEL_TARGETS:-//...}
   local status=$?
   if ((status == 4)); then
     # Bazel's "no test targets were found": nothing ran, which is no pass.

@@ -5,9 +5,14 @@
 # Settings (environment): CT_RUN_DIR (.local/run), CT_HTTP_PORT (8080),
 # CT_PG_PORT (55432), CT_GRPC_PORT_BASE (50051), CT_SIDECAR_PORT_BASE (15001),
 # CT_KEYS_DIR (.local/keys), CT_LOG_LEVEL (info), CT_START_TIMEOUT (90 s),
-# CT_EXCHANGE_SIM_PORT (15100), CT_EXCHANGE_SIM_SEED (42), CT_EXCHANGE_SIM_TICK_RATE (1).
+# CT_EXCHANGE_SIM_PORT (15100), CT_EXCHANGE_SIM_SEED (42), CT_EXCHANGE_SIM_TICK_RATE (1),
+# CT_COMPILATION_MODE (opt: the binaries `make up` builds, as in the images),
+# CT_INGRESS_CACHE (on: the ingress micro-caches public market data).
 # With --check it only tells (by its status) whether a stack already runs.
 set -euo pipefail
+
+# Optimised builds, as the images ship them (Makefile).
+export CT_COMPILATION_MODE="${CT_COMPILATION_MODE:-opt}"
 
 # shellcheck source=lib/stack.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/stack.sh"

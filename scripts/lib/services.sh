@@ -4,12 +4,20 @@
 
 CT_GATEWAY_BIN="${CT_GATEWAY_BIN:-${CT_ROOT}/gateway/bin/gateway}"
 
-# Bazel's output directory for binaries. Asked from Bazel rather than read
-# from the bazel-bin symlink, which follows whichever output base built in
-# this workspace last.
+# The compilation mode whose binaries the stack runs: the one `make` built
+# them in (Makefile). opt for `make up` (scripts/up.sh) and the benchmarks,
+# fastbuild for `make test`. Exported for the tools the stack's callers run
+# (testing/e2e/cases/pricing_client.py finds its binary by it).
+export CT_COMPILATION_MODE="${CT_COMPILATION_MODE:-fastbuild}"
+
+# Bazel's output directory for binaries of CT_COMPILATION_MODE. Asked from
+# Bazel rather than read from the bazel-bin symlink, which follows whichever
+# output base and compilation mode built in this workspace last.
 ct_bazel_bin_dir() {
   if [[ -z "${CT_BAZEL_BIN:-}" ]]; then
-    CT_BAZEL_BIN="$(cd "${CT_ROOT}" && bazel info bazel-bin 2>/dev/null)" ||
+    [[ "${CT_COMPILATION_MODE}" =~ ^(fastbuild|opt|dbg)$ ]] ||
+      ct_die "CT_COMPILATION_MODE must be fastbuild, opt or dbg, got '${CT_COMPILATION_MODE}'"
+    CT_BAZEL_BIN="$(cd "${CT_ROOT}" && bazel info -c "${CT_COMPILATION_MODE}" bazel-bin 2>/dev/null)" ||
       ct_die "bazel info bazel-bin failed; is Bazel installed (make deps)?"
     export CT_BAZEL_BIN
   fi
@@ -65,7 +73,8 @@ ct_select_services() {
       # one the benchmarks use.
       override="CT_BINARY_${name}"
       binary="${!override:-$(ct_bazel_bin_path "${target}")}"
-      [[ -x "${binary}" ]] || ct_die "${target} is not built (no ${binary}); run make build"
+      [[ -x "${binary}" ]] ||
+        ct_die "${target} is not built in ${CT_COMPILATION_MODE} (no ${binary}); run CT_COMPILATION_MODE=${CT_COMPILATION_MODE} make build"
       CT_ACTIVE_SERVICES+=("${name} ${index} ${database} ${binary}${extra:+ ${extra}}")
     else
       ct_log "skipping ${name}-service: ${target} does not exist yet"

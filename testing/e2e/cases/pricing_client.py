@@ -3,8 +3,8 @@ stack, by its command-line tool pricing_watch: its StreamPrices subscription
 and its GetPrices must show the same prices as the REST API does.
 
 pricing_watch is found through CT_E2E_PRICING_WATCH, else in Bazel's output
-directory (CT_BAZEL_BIN, which the stack scripts export; else the workspace's
-bazel-bin link; else `bazel info bazel-bin`); `make build` builds it.
+directory (CT_BAZEL_BIN, which the stack scripts export; else `bazel info -c
+<CT_COMPILATION_MODE, opt as for `make up`> bazel-bin`); `make build` builds it.
 """
 
 import datetime
@@ -34,14 +34,13 @@ def pricing_watch_binary():
     bazel_bin = os.environ.get("CT_BAZEL_BIN")
     if bazel_bin:
         return os.path.join(bazel_bin, WATCH_TARGET_PATH)
-    # Against a `make up` stack: the workspace's bazel-bin link, which is
-    # right unless another output base built here last; Bazel itself is asked
-    # only when that has no pricing_watch (it may wait for a running build).
+    # Against a `make up` stack: its compilation mode's output directory. Not
+    # the workspace's bazel-bin link, which follows the last build of any
+    # mode (scripts/lib/services.sh).
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-    linked = os.path.join(root, "bazel-bin", WATCH_TARGET_PATH)
-    if os.access(linked, os.X_OK):
-        return linked
-    found = subprocess.run(["bazel", "info", "bazel-bin"], cwd=root, capture_output=True, text=True, check=False)
+    mode = os.environ.get("CT_COMPILATION_MODE", "opt")
+    found = subprocess.run(["bazel", "info", "-c", mode, "bazel-bin"], cwd=root, capture_output=True, text=True,
+                           check=False)
     return os.path.join(found.stdout.strip(), WATCH_TARGET_PATH)
 
 
