@@ -40,6 +40,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/stack.sh"
 
 ct_configure "${CT_ROOT}/.local/bench" 28080 55436 52051 17001
+# Every binary of the stack from the opt build (scripts/lib/services.sh).
+export CT_COMPILATION_MODE=opt
 ct_acquire_lock
 ct_setup_path
 
@@ -81,16 +83,24 @@ build_load_client() {
   (cd "${CT_ROOT}/testing/bench/loadclient" && go build -o "${CT_RUN_DIR}/loadclient" .)
 }
 
-# The service under test is an optimised build (-c opt), as it would ship,
-# and so is the C++ load generator, which shares the cores with it; the
-# other processes of the stack are the usual builds.
+# The whole stack is an optimised build (-c opt), as it would ship and as
+# `make up` runs it, and so is the C++ load generator, which shares the cores
+# with it. `make bench` has built the stack in opt already (Makefile); this
+# covers a run of this script on its own.
 build_optimised() {
-  (cd "${CT_ROOT}" && bazel build -c opt //services/pricing-service:pricing_service \
-    //testing/bench/grpc_load:prices_load //services/pricing-service/client:pricing_watch)
+  local -a stack_targets=() candidates=()
+  local entry target
+  for entry in "${CT_SERVICES[@]}"; do
+    read -r _ target _ <<<"${entry}"
+    candidates+=("${target}")
+  done
+  # Only the services that exist yet, as the stack starts them.
+  mapfile -t stack_targets < <(ct_existing_bazel_targets "${candidates[@]}")
+  (cd "${CT_ROOT}" && bazel build -c opt "${stack_targets[@]}" "${CT_EXCHANGE_SIM_TARGET}" \
+    //services/common:jwt_keygen //testing/bench/grpc_load:prices_load \
+    //services/pricing-service/client:pricing_watch)
   local bin
-  bin="$(cd "${CT_ROOT}" && bazel info -c opt bazel-bin 2>/dev/null)"
-  CT_BINARY_pricing="${bin}/services/pricing-service/pricing_service"
-  export CT_BINARY_pricing
+  bin="$(ct_bazel_bin_dir)"
   PRICES_LOAD="${bin}/testing/bench/grpc_load/prices_load"
   PRICING_WATCH="${bin}/services/pricing-service/client/pricing_watch"
 }
