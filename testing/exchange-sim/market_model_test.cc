@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
+#include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -352,6 +355,198 @@ TEST(MarketModelTest, CorrelationAndVolatilityAreAsConfigured) {
   const double annualised = std::sqrt(sum_squares / kMinutes * 365.0 * 24 * 60);
   EXPECT_NEAR(annualised, model.asset(btc).annual_volatility,
               0.05 * model.asset(btc).annual_volatility);
+}
+
+// --- History: one series from the listing to now --------------------------
+
+constexpr int64_t kHour = 3'600'000;
+constexpr int64_t kDay = 86'400'000;
+// 2026-12-01T00:00:00Z: "now" for the history tests, so every kline below
+// is closed.
+constexpr int64_t kHistoryNowMs = 1'796'083'200'000;
+
+void ExpectSameBar(const Bar& a, const Bar& b, const std::string& what) {
+  EXPECT_EQ(a.open_time_ms, b.open_time_ms) << what;
+  EXPECT_EQ(a.open_ticks, b.open_ticks) << what;
+  EXPECT_EQ(a.high_ticks, b.high_ticks) << what;
+  EXPECT_EQ(a.low_ticks, b.low_ticks) << what;
+  EXPECT_EQ(a.close_ticks, b.close_ticks) << what;
+  EXPECT_EQ(a.volume_units, b.volume_units) << what;
+  EXPECT_TRUE(a.quote_volume == b.quote_volume) << what;
+  EXPECT_EQ(a.taker_buy_volume_units, b.taker_buy_volume_units) << what;
+  EXPECT_TRUE(a.taker_buy_quote_volume == b.taker_buy_quote_volume) << what;
+  EXPECT_EQ(a.trade_count, b.trade_count) << what;
+  EXPECT_EQ(a.first_trade_id, b.first_trade_id) << what;
+  EXPECT_EQ(a.last_trade_id, b.last_trade_id) << what;
+  EXPECT_EQ(a.last_trade_time_ms, b.last_trade_time_ms) << what;
+}
+
+Bar MergeOf(const MarketModel& model, int asset, int64_t open, int64_t width,
+            int64_t parts) {
+  Bar merged;
+  merged.open_time_ms = open;
+  for (int64_t i = 0; i < parts; ++i) {
+    merged.Merge(
+        model.Aggregate(asset, open + i * width, width, kHistoryNowMs));
+  }
+  return merged;
+}
+
+// A 1h kline is the aggregate of its sixty 1m klines, a 1d kline of its 24
+// hours, a 4h of four hours, a 5m of five minutes, and a minute of its
+// trades: over random hours and days since 2017, for every tick-rate
+// regime (one trade a minute, two, a few, the default and a fast rate).
+TEST(MarketModelHistoryTest, KlinesAreConsistentAcrossIntervalsSince2017) {
+  std::mt19937_64 random(2017);
+  for (int tpm : {1, 2, 4, 64, 1024}) {
+    const MarketModel model(42, tpm);
+    for (const char* pair : {"BTCUSDT", "SHIBUSDT", "EURUSDT", "TONUSDT"}) {
+      const int asset = Asset(model, pair);
+      const int64_t listing = model.ListingMs(asset);
+      std::uniform_int_distribution<int64_t> day_of(listing / kDay,
+                                                    kHistoryNowMs / kDay - 1);
+      for (int sample = 0; sample < 3; ++sample) {
+        const int64_t day = day_of(random) * kDay;
+        const std::string what = std::string(pair) + " tpm " +
+                                 std::to_string(tpm) + " day " +
+                                 std::to_string(day);
+        const Bar daily = model.Aggregate(asset, day, kDay, kHistoryNowMs);
+        ExpectSameBar(daily, MergeOf(model, asset, day, kHour, 24), what);
+        EXPECT_EQ(daily.trade_count, 1440 * tpm);
+        const int64_t hour = day + static_cast<int64_t>(random() % 24) * kHour;
+        const Bar hourly = model.Aggregate(asset, hour, kHour, kHistoryNowMs);
+        ExpectSameBar(hourly, MergeOf(model, asset, hour, kMinuteMs, 60),
+                      what + " hour " + std::to_string(hour));
+        const int64_t four =
+            day + static_cast<int64_t>(random() % 6) * 4 * kHour;
+        ExpectSameBar(model.Aggregate(asset, four, 4 * kHour, kHistoryNowMs),
+                      MergeOf(model, asset, four, kHour, 4), what + " 4h");
+        const int64_t five =
+            hour + static_cast<int64_t>(random() % 12) * 5 * kMinuteMs;
+        ExpectSameBar(
+            model.Aggregate(asset, five, 5 * kMinuteMs, kHistoryNowMs),
+            MergeOf(model, asset, five, kMinuteMs, 5), what + " 5m");
+        const int64_t minute = five + 2 * kMinuteMs;
+        Bar from_trades;
+        from_trades.open_time_ms = minute;
+        for (const Trade& trade : model.TradesInMinute(asset, minute)) {
+          from_trades.Add(trade);
+          EXPECT_GE(trade.price_ticks, hourly.low_ticks) << what;
+          EXPECT_LE(trade.price_ticks, hourly.high_ticks) << what;
+          EXPECT_GT(trade.quantity_units, 0) << what;
+        }
+        ExpectSameBar(model.Aggregate(asset, minute, kMinuteMs, kHistoryNowMs),
+                      from_trades, what + " minute");
+        // A trade's part of the quote volume is its price times quantity,
+        // to within a percent (a few at a few trades a minute).
+        for (const Trade& trade : model.TradesInMinute(asset, minute)) {
+          const double exact = static_cast<double>(trade.price_ticks) *
+                               static_cast<double>(trade.quantity_units);
+          EXPECT_NEAR(static_cast<double>(trade.quote_amount) / exact, 1.0,
+                      tpm >= 64 ? 0.01 : 0.03)
+              << what;
+        }
+      }
+    }
+  }
+}
+
+// A window that is still forming (now inside it) is the aggregate of the
+// closed parts and the trades so far; once closed it is the history kline.
+TEST(MarketModelHistoryTest, FormingKlinesBecomeTheHistoryKlines) {
+  const MarketModel model(42, 64);
+  const int btc = Asset(model, "BTCUSDT");
+  const int64_t day = kHistoryNowMs - 20 * kDay;
+  const int64_t now = day + 13 * kHour + 17 * kMinuteMs + 29'500;
+  const Bar forming = model.Aggregate(btc, day, kDay, now);
+  Bar expected = MergeOf(model, btc, day, kHour, 13);
+  expected.Merge(MergeOf(model, btc, day + 13 * kHour, kMinuteMs, 17));
+  Bar partial;
+  partial.open_time_ms = now - 29'500;
+  for (const Trade& trade : model.TradesInMinute(btc, now - 29'500)) {
+    if (trade.time_ms <= now) partial.Add(trade);
+  }
+  expected.Merge(partial);
+  ExpectSameBar(forming, expected, "forming day");
+  EXPECT_GT(forming.last_quantity_units, 0);
+  const Bar closed = model.Aggregate(btc, day, kDay, day + kDay - 1);
+  ExpectSameBar(closed, model.Aggregate(btc, day, kDay, kHistoryNowMs),
+                "closed day");
+}
+
+// Nothing before a pair's listing; its first day opens at the listing
+// price; BTC and ETH list on the model's first day.
+TEST(MarketModelHistoryTest, HistoryStartsAtEachListing) {
+  const MarketModel model(42, 64);
+  EXPECT_EQ(model.ListingMs(Asset(model, "BTCUSDT")), kFirstKlineMs);
+  EXPECT_EQ(model.ListingMs(Asset(model, "ETHUSDT")), kFirstKlineMs);
+  for (int i = 0; i < static_cast<int>(model.assets().size()); ++i) {
+    const AssetSpec& spec = model.asset(i);
+    const int64_t listing = model.ListingMs(i);
+    EXPECT_EQ(listing % kDay, 0) << spec.pair;
+    EXPECT_GE(listing, kFirstKlineMs) << spec.pair;
+    EXPECT_TRUE(model.TradesInMinute(i, listing - kMinuteMs).empty());
+    EXPECT_FALSE(model.TradesInMinute(i, listing).empty());
+    EXPECT_TRUE(
+        model.Aggregate(i, listing - kDay, kDay, kHistoryNowMs).empty());
+    const Bar first = model.Aggregate(i, listing, kDay, kHistoryNowMs);
+    EXPECT_EQ(
+        first.open_ticks,
+        std::llround(spec.listing_price * std::pow(10.0, spec.price_decimals)))
+        << spec.pair;
+    // A window straddling the listing holds only the listed part.
+    const Bar straddling =
+        model.Aggregate(i, listing - kHour, 2 * kHour, kHistoryNowMs);
+    EXPECT_EQ(straddling.trade_count, 60 * 64) << spec.pair;
+    EXPECT_EQ(straddling.open_ticks, first.open_ticks) << spec.pair;
+    EXPECT_EQ(model.NextTradeTimeAfter(i, 0),
+              model.TradesInMinute(i, listing).front().time_ms);
+  }
+  EXPECT_GT(model.ListingMs(Asset(model, "SOLUSDT")),
+            model.ListingMs(Asset(model, "BNBUSDT")));
+}
+
+// Daily closes stay in a plausible band: BTC from about 4,000 in 2017 to
+// its 2025 level, never absurd, and every day's high and low bracket its
+// open and close.
+TEST(MarketModelHistoryTest, PricesStayInARealisticBand) {
+  const MarketModel model(42, 64);
+  for (int i = 0; i < static_cast<int>(model.assets().size()); ++i) {
+    const AssetSpec& spec = model.asset(i);
+    const double scale = std::pow(10.0, spec.price_decimals);
+    const double low_bound =
+        std::min(spec.listing_price, spec.start_price) / 1.6 / 1.5;
+    const double high_bound =
+        std::max(spec.listing_price, spec.start_price) * 1.6 * 1.5;
+    for (int64_t day = model.ListingMs(i); day < kHistoryNowMs; day += kDay) {
+      const Bar bar = model.Aggregate(i, day, kDay, kHistoryNowMs);
+      ASSERT_FALSE(bar.empty()) << spec.pair << " " << day;
+      ASSERT_LE(bar.low_ticks, std::min(bar.open_ticks, bar.close_ticks));
+      ASSERT_GE(bar.high_ticks, std::max(bar.open_ticks, bar.close_ticks));
+      ASSERT_GT(bar.low_ticks / scale, low_bound) << spec.pair << " " << day;
+      ASSERT_LT(bar.high_ticks / scale, high_bound) << spec.pair << " " << day;
+    }
+  }
+  const int btc = Asset(model, "BTCUSDT");
+  const Bar first = model.Aggregate(btc, kFirstKlineMs, kDay, kHistoryNowMs);
+  EXPECT_NEAR(first.open_ticks / 100.0, 4261, 1);
+  const Bar anchor = model.Aggregate(btc, kAnchorMs, kDay, kHistoryNowMs);
+  EXPECT_EQ(anchor.open_ticks, 9'350'000);
+}
+
+// A year and more of daily klines costs O(1) each: no day is broken into
+// hours; hourly klines break each day once.
+TEST(MarketModelHistoryTest, LongRequestsDoNotReplayTheMinutes) {
+  const MarketModel model(42, 64);
+  const int btc = Asset(model, "BTCUSDT");
+  const std::string daily = KlinesBody(model, btc, kDay, kFirstKlineMs,
+                                       std::nullopt, 1000, kHistoryNowMs);
+  EXPECT_EQ(model.children_built(), 0);
+  EXPECT_EQ(std::count(daily.begin(), daily.end(), '['), 1001);
+  const std::string hourly = KlinesBody(model, btc, kHour, kAnchorMs,
+                                        std::nullopt, 1000, kHistoryNowMs);
+  EXPECT_EQ(std::count(hourly.begin(), hourly.end(), '['), 1001);
+  EXPECT_LE(model.children_built(), 42);  // 1000 hours: 42 days
 }
 
 TEST(WireFormatTest, FixedPointRendersExactDecimals) {

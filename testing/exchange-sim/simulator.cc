@@ -693,6 +693,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 void ExchangeSimulator::Impl::Start() {
   if (started_) return;
+  // Every pair's daily history before the first request or stream event.
+  model_.BuildAllDays();
   beast::error_code ec;
   const auto address = net::ip::make_address(options_.bind_address, ec);
   if (ec) {
@@ -981,31 +983,8 @@ HttpReply ExchangeSimulator::Impl::Klines(const Target& target) {
     return BinanceFailure(http::status::bad_request, -1128,
                           "Combination of optional parameters invalid.");
   }
-  const int64_t now = NowMs();
-  const int64_t current_open = AlignDown(now, *width);
-  int64_t last_open = current_open;
-  if (end.has_value()) last_open = std::min(last_open, AlignDown(*end, *width));
-  int64_t first_open;
-  if (start.has_value()) {
-    // Klines that open at or after startTime.
-    first_open = AlignDown(*start + *width - 1, *width);
-  } else {
-    first_open = last_open - (limit - 1) * *width;
-  }
-  first_open =
-      std::max(first_open, AlignDown(kFirstKlineMs + *width - 1, *width));
-  std::string body = "[";
-  int64_t rows = 0;
-  for (int64_t open = first_open; open <= last_open && rows < limit;
-       open += *width) {
-    Bar bar = model_.Aggregate(asset, open, *width, now);
-    if (bar.empty()) continue;
-    if (rows > 0) body += ",";
-    body += KlineRow(model_.asset(asset), bar, *width);
-    ++rows;
-  }
-  body += "]";
-  return {http::status::ok, std::move(body)};
+  return {http::status::ok,
+          KlinesBody(model_, asset, *width, start, end, limit, NowMs())};
 }
 
 std::string ExchangeSimulator::Impl::TickerJson(int asset,

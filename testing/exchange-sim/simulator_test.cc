@@ -159,6 +159,115 @@ TEST_F(SimulatorTest, CoinsMarketsRanksAndPages) {
   EXPECT_EQ(Get(port(), "/api/v3/coins/markets").status, 400);
 }
 
+// Daily history from 2017: a startTime before the listing starts at the
+// listing, rows ascend without gaps, an endTime before the listing gives
+// nothing, and without startTime the `limit` latest klines end now.
+TEST_F(SimulatorTest, KlinesServeHistoryFromEachListing) {
+  const int64_t before_exchange = 1'483'228'800'000;  // 2017-01-01
+  Response r = Get(port(),
+                   "/api/v3/klines?symbol=BTCUSDT&interval=1d&limit=1000&"
+                   "startTime=" +
+                       std::to_string(before_exchange));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json rows = json::parse(r.body);
+  ASSERT_EQ(rows.size(), 1000u);
+  EXPECT_EQ(rows[0][0].get<int64_t>(), kFirstKlineMs);
+  EXPECT_EQ(rows[0][1], "4261.00000000");
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i][0].get<int64_t>() - rows[i - 1][0].get<int64_t>(),
+              86'400'000);
+  }
+  const MarketModel& model = simulator_->model();
+  const int64_t sol_listing = model.ListingMs(model.FindPair("SOLUSDT"));
+  r = Get(port(),
+          "/api/v3/klines?symbol=SOLUSDT&interval=1h&limit=3&"
+          "startTime=" +
+              std::to_string(before_exchange));
+  rows = json::parse(r.body);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][0].get<int64_t>(), sol_listing);
+  r = Get(port(), "/api/v3/klines?symbol=SOLUSDT&interval=1h&endTime=" +
+                      std::to_string(sol_listing - 1));
+  EXPECT_EQ(r.body, "[]");
+  // No startTime: the default 500 most recent, ending with the one forming.
+  r = Get(port(), "/api/v3/klines?symbol=ETHUSDT&interval=1h");
+  rows = json::parse(r.body);
+  ASSERT_EQ(rows.size(), 500u);
+  EXPECT_EQ(rows.back()[0].get<int64_t>(),
+            simulator_->NowMs() / 3'600'000 * 3'600'000);
+  // endTime alone: the `limit` klines up to the one holding it.
+  const int64_t end = 1'741'608'000'000 + 123;  // 2025-03-10T12:00:00.123Z
+  r = Get(port(),
+          "/api/v3/klines?symbol=ETHUSDT&interval=1m&limit=10&"
+          "endTime=" +
+              std::to_string(end));
+  rows = json::parse(r.body);
+  ASSERT_EQ(rows.size(), 10u);
+  EXPECT_EQ(rows.back()[0].get<int64_t>(), end - 123);
+  EXPECT_EQ(rows.front()[0].get<int64_t>(), end - 123 - 9 * 60'000);
+}
+
+// The live stream continues the REST history: a minute's final @kline_1m
+// equals its REST kline, and its trades aggregate to it.
+TEST(SimulatorHistoryTest, StreamedMinuteEqualsItsRestKline) {
+  SimulatorOptions options;
+  options.seed = 42;
+  options.tick_rate = 1;  // 64 trades a minute
+  options.speed = 10;     // a simulated minute in six seconds
+  const int64_t minute = 1'796'083'200'000;  // 2026-12-01T00:00:00Z
+  // The clock runs from construction; start-up and the handshake happen
+  // in the 20 simulated seconds before the minute.
+  options.start_time_ms = minute - 20'000;
+  ExchangeSimulator simulator(options);
+  simulator.Start();
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), simulator.port()));
+  ws.handshake("127.0.0.1", "/stream?streams=btcusdt@trade/btcusdt@kline_1m");
+  json final_kline;
+  std::vector<json> trades;
+  while (final_kline.is_null()) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    const json message = json::parse(beast::buffers_to_string(buffer.data()));
+    const json& data = message["data"];
+    if (message["stream"] == "btcusdt@trade") {
+      if (data["T"].get<int64_t>() / 60'000 * 60'000 == minute) {
+        trades.push_back(data);
+      }
+    } else if (data["k"]["x"].get<bool>() &&
+               data["k"]["t"].get<int64_t>() == minute) {
+      final_kline = data["k"];
+    }
+  }
+  ASSERT_EQ(trades.size(), 64u);
+  const Response rest = Get(simulator.port(),
+                            "/api/v3/klines?symbol=BTCUSDT&interval=1m&"
+                            "startTime=" +
+                                std::to_string(minute) + "&limit=1");
+  const json row = json::parse(rest.body).at(0);
+  EXPECT_EQ(row[0], final_kline["t"]);
+  EXPECT_EQ(row[1], final_kline["o"]);
+  EXPECT_EQ(row[2], final_kline["h"]);
+  EXPECT_EQ(row[3], final_kline["l"]);
+  EXPECT_EQ(row[4], final_kline["c"]);
+  EXPECT_EQ(row[5], final_kline["v"]);
+  EXPECT_EQ(row[7], final_kline["q"]);
+  EXPECT_EQ(row[8], final_kline["n"]);
+  EXPECT_EQ(row[9], final_kline["V"]);
+  EXPECT_EQ(row[10], final_kline["Q"]);
+  EXPECT_EQ(trades.front()["p"], row[1]);
+  EXPECT_EQ(trades.back()["p"], row[4]);
+  // And the hour holding it, from REST, opens with it.
+  const Response hour = Get(simulator.port(),
+                            "/api/v3/klines?symbol=BTCUSDT&interval=1h&"
+                            "startTime=" +
+                                std::to_string(minute) + "&limit=1");
+  EXPECT_EQ(json::parse(hour.body).at(0)[1], row[1]);
+  simulator.Stop();
+}
+
 TEST_F(SimulatorTest, CombinedStreamDeliversTradesPingsAndTheDailyClose) {
   net::io_context ioc;
   websocket::stream<beast::tcp_stream> ws(ioc);

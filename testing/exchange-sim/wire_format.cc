@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -38,6 +39,44 @@ std::string Number(double value, int significant = 10) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", significant, value);
   }
   return buffer;
+}
+
+int64_t AlignDown(int64_t time_ms, int64_t width_ms) {
+  int64_t q = time_ms / width_ms;
+  if (time_ms % width_ms != 0 && time_ms < 0) --q;
+  return q * width_ms;
+}
+
+void AppendInteger(int64_t value, std::string& out) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, end);
+}
+
+// "123.45000000": units * 10^-scale, at least kBinanceDecimals fractional
+// digits, in quotes.
+void AppendQuotedDecimal(__int128 units, int scale, std::string& out) {
+  char digits[48];
+  int length = 0;
+  const bool negative = units < 0;
+  unsigned __int128 magnitude =
+      negative ? static_cast<unsigned __int128>(-(units + 1)) + 1
+               : static_cast<unsigned __int128>(units);
+  do {
+    digits[length++] =
+        static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude > 0);
+  while (length <= scale) digits[length++] = '0';
+  out += '"';
+  if (negative) out += '-';
+  for (int i = length - 1; i >= scale; --i) out += digits[i];
+  if (scale > 0 || kBinanceDecimals > 0) {
+    out += '.';
+    for (int i = scale - 1; i >= 0; --i) out += digits[i];
+    for (int i = scale; i < kBinanceDecimals; ++i) out += '0';
+  }
+  out += '"';
 }
 
 double ToDouble(int64_t units, int scale) {
@@ -77,20 +116,81 @@ std::string QuoteText(const AssetSpec& asset, __int128 amount) {
 }
 
 std::string KlineRow(const AssetSpec& asset, const Bar& bar, int64_t width_ms) {
-  std::string row = "[";
-  row += std::to_string(bar.open_time_ms);
-  row += "," + Quoted(PriceText(asset, bar.open_ticks));
-  row += "," + Quoted(PriceText(asset, bar.high_ticks));
-  row += "," + Quoted(PriceText(asset, bar.low_ticks));
-  row += "," + Quoted(PriceText(asset, bar.close_ticks));
-  row += "," + Quoted(QuantityText(asset, bar.volume_units));
-  row += "," + std::to_string(bar.open_time_ms + width_ms - 1);
-  row += "," + Quoted(QuoteText(asset, bar.quote_volume));
-  row += "," + std::to_string(bar.trade_count);
-  row += "," + Quoted(QuantityText(asset, bar.taker_buy_volume_units));
-  row += "," + Quoted(QuoteText(asset, bar.taker_buy_quote_volume));
-  row += ",\"0\"]";
+  std::string row;
+  AppendKlineRow(asset, bar, width_ms, row);
   return row;
+}
+
+void AppendKlineRow(const AssetSpec& asset, const Bar& bar, int64_t width_ms,
+                    std::string& out) {
+  // Written straight into the body: a year of hourly history is thousands
+  // of rows per request.
+  const int price_scale = asset.price_decimals;
+  const int quantity_scale = asset.quantity_decimals;
+  const int quote_scale = price_scale + quantity_scale;
+  out += '[';
+  AppendInteger(bar.open_time_ms, out);
+  out += ',';
+  AppendQuotedDecimal(bar.open_ticks, price_scale, out);
+  out += ',';
+  AppendQuotedDecimal(bar.high_ticks, price_scale, out);
+  out += ',';
+  AppendQuotedDecimal(bar.low_ticks, price_scale, out);
+  out += ',';
+  AppendQuotedDecimal(bar.close_ticks, price_scale, out);
+  out += ',';
+  AppendQuotedDecimal(bar.volume_units, quantity_scale, out);
+  out += ',';
+  AppendInteger(bar.open_time_ms + width_ms - 1, out);
+  out += ',';
+  AppendQuotedDecimal(bar.quote_volume, quote_scale, out);
+  out += ',';
+  AppendInteger(bar.trade_count, out);
+  out += ',';
+  AppendQuotedDecimal(bar.taker_buy_volume_units, quantity_scale, out);
+  out += ',';
+  AppendQuotedDecimal(bar.taker_buy_quote_volume, quote_scale, out);
+  out += ",\"0\"]";
+}
+
+std::string KlinesBody(const MarketModel& model, int asset, int64_t width_ms,
+                       std::optional<int64_t> start_ms,
+                       std::optional<int64_t> end_ms, int64_t limit,
+                       int64_t now_ms) {
+  const int64_t current_open = AlignDown(now_ms, width_ms);
+  int64_t last_open = current_open;
+  if (end_ms.has_value()) {
+    last_open = std::min(last_open, AlignDown(*end_ms, width_ms));
+  }
+  int64_t first_open;
+  if (start_ms.has_value()) {
+    // Klines that open at or after startTime.
+    first_open = AlignDown(*start_ms + width_ms - 1, width_ms);
+  } else {
+    first_open = last_open - (limit - 1) * width_ms;
+  }
+  // Like the exchange, nothing before the pair's listing: a startTime
+  // before it starts at the first kline.
+  first_open = std::max(
+      first_open, AlignDown(model.ListingMs(asset) + width_ms - 1, width_ms));
+  const AssetSpec& spec = model.asset(asset);
+  std::string body = "[";
+  const int64_t rows_wanted =
+      first_open > last_open
+          ? 0
+          : std::min(limit, (last_open - first_open) / width_ms + 1);
+  body.reserve(static_cast<size_t>(rows_wanted) * 180 + 2);
+  int64_t rows = 0;
+  for (int64_t open = first_open; open <= last_open && rows < limit;
+       open += width_ms) {
+    const Bar bar = model.Aggregate(asset, open, width_ms, now_ms);
+    if (bar.empty()) continue;
+    if (rows > 0) body += ',';
+    AppendKlineRow(spec, bar, width_ms, body);
+    ++rows;
+  }
+  body += ']';
+  return body;
 }
 
 std::string BinanceError(int code, std::string_view message) {

@@ -29,6 +29,19 @@ std::string QuoteText(const AssetSpec& asset, __int128 amount);
 
 // One row of GET /api/v3/klines (a 12-element array).
 std::string KlineRow(const AssetSpec& asset, const Bar& bar, int64_t width_ms);
+void AppendKlineRow(const AssetSpec& asset, const Bar& bar, int64_t width_ms,
+                    std::string& out);
+
+// The body of GET /api/v3/klines as the exchange answers it: klines of
+// `width_ms` in ascending open time, at most `limit`; those opening at or
+// after `start_ms` when given (from the pair's listing when that is
+// earlier), else the `limit` most recent ones up to the kline holding
+// `end_ms` (default now). The kline now forming is partial, as on the
+// exchange.
+std::string KlinesBody(const MarketModel& model, int asset, int64_t width_ms,
+                       std::optional<int64_t> start_ms,
+                       std::optional<int64_t> end_ms, int64_t limit,
+                       int64_t now_ms);
 
 // {"code":-1121,"msg":"Invalid symbol."}
 std::string BinanceError(int code, std::string_view message);
