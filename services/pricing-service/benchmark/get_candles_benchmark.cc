@@ -1,11 +1,12 @@
 // GetCandles at rate: the newest 1,000 candles of one pair, asked for again
 // and again over a real gRPC channel to the handler in this process (server
 // and client share the machine's cores), against a real PostgreSQL database
-// (TEST_DATABASE_URL, as the integration tests) holding 1,500 one-minute and
-// 1,000 hourly candles. The figure is the service's cost per call plus the
-// client's (a raw call: the client does not decode the 1,000 candles).
-// BM_LoadCandles is the service's own part without gRPC: the read model's
-// answer for the same request (what the handler turns into its response).
+// (TEST_DATABASE_URL, as the integration tests) holding 1,500 one-minute
+// candles with their roll-ups and 1,000 hourly candles. The figure is the
+// service's cost per call plus the client's (a raw call: the client does not
+// decode the 1,000 candles). BM_LoadCandles is the service's own part without
+// gRPC: the read model's answer for the same request (what the handler turns
+// into its response).
 //
 //   TEST_DATABASE_URL=postgresql://... \
 //     bazel run -c opt
@@ -73,17 +74,21 @@ class Service {
     const int64_t now = common::WallClockMs();
     const int64_t minute = domain::AlignToInterval(now, domain::Interval::k1m);
     const int64_t hour = domain::AlignToInterval(now, domain::Interval::k1h);
-    std::vector<market::SourcedCandle> batch;
+    std::vector<market::SourcedCandle> hours;
+    for (int64_t i = 1; i <= 1000; ++i) {
+      hours.push_back(
+          {MakeCandle(domain::Interval::k1h, hour - i * kHourMs, i), "rollup"});
+    }
+    database_.repository().UpsertCandles(hours);
+    // The minutes as the service writes them, with their roll-ups.
+    std::vector<market::SourcedCandle> minutes;
     for (int64_t i = 1; i <= 1500; ++i) {
-      batch.push_back(
+      minutes.push_back(
           {MakeCandle(domain::Interval::k1m, minute - i * kMinuteMs, i),
            "binance:klines"});
     }
-    for (int64_t i = 1; i <= 1000; ++i) {
-      batch.push_back(
-          {MakeCandle(domain::Interval::k1h, hour - i * kHourMs, i), "rollup"});
-    }
-    database_.repository().UpsertCandles(batch);
+    storage::PricingRepository(database_.pool(), {.roll_up_on_write = true})
+        .UpsertCandles(minutes);
     server_.WaitUntilServing();
     stub_ = std::make_unique<grpc::GenericStub>(server_.NewChannel());
   }
@@ -158,7 +163,8 @@ void BM_LoadCandles(benchmark::State& state) {
 
 BENCHMARK(BM_LoadCandles)
     ->Arg(static_cast<int>(domain::Interval::k1m))
-    ->Arg(static_cast<int>(domain::Interval::k1h));
+    ->Arg(static_cast<int>(domain::Interval::k1h))
+    ->Arg(static_cast<int>(domain::Interval::k1d));
 
 BENCHMARK(BM_GetCandles)
     ->Arg(v1::INTERVAL_1M)

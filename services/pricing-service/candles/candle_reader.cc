@@ -153,6 +153,51 @@ void CandleReader::AppendRolledUp(const std::string& pair,
   }
 }
 
+std::vector<domain::Candle> CandleReader::StoredPartOfTail(
+    const std::string& pair, domain::Interval interval,
+    const std::shared_ptr<const StoredCandles>& stored_minutes,
+    int64_t tail_from) {
+  const TailKey key(pair, interval);
+  {
+    std::lock_guard lock(tail_mu_);
+    auto it = tails_.find(key);
+    if (it != tails_.end() && it->second.minutes == stored_minutes &&
+        it->second.tail_from == tail_from) {
+      return it->second.buckets;
+    }
+  }
+  // Each bucket's stored minutes as one candle, labelled as the bucket's
+  // first minute: rolling it up again with the later minutes gives the
+  // same bucket as rolling up every minute (first open, last close, max,
+  // min and sums compose), and nothing else can open at that minute, which
+  // the snapshot holds or the bucket would have no stored part.
+  const std::vector<domain::Candle>& snapshot = stored_minutes->candles;
+  auto first_minute =
+      std::lower_bound(snapshot.begin(), snapshot.end(), tail_from,
+                       [](const domain::Candle& candle, int64_t time_ms) {
+                         return candle.open_time_ms < time_ms;
+                       });
+  absl::StatusOr<std::vector<domain::Candle>> rolled = domain::RollUp(
+      std::vector<domain::Candle>(first_minute, snapshot.end()), interval);
+  std::vector<domain::Candle> buckets;
+  if (!rolled.ok()) {
+    common::LogWarn(
+        "candle roll-up failed",
+        {{"pair", pair}, {"error", std::string(rolled.status().message())}});
+  } else {
+    buckets = std::move(*rolled);
+  }
+  for (domain::Candle& bucket : buckets)
+    bucket.interval = domain::Interval::k1m;
+  std::lock_guard lock(tail_mu_);
+  // Memory follows the snapshots: a memo of an older snapshot goes.
+  absl::erase_if(tails_, [&](const auto& item) {
+    return item.second.minutes != stored_minutes && item.first.first == pair;
+  });
+  tails_[key] = {stored_minutes, tail_from, buckets};
+  return buckets;
+}
+
 CandleWindow CandleReader::LoadNewest(const std::string& pair,
                                       domain::Interval interval, int limit,
                                       int64_t now_ms) {
@@ -208,13 +253,8 @@ CandleWindow CandleReader::LoadNewest(const std::string& pair,
     tail_from =
         std::max(tail_from, window.stored->candles.back().close_time_ms());
   }
-  const std::vector<domain::Candle>& snapshot = stored_minutes->candles;
-  auto first_minute =
-      std::lower_bound(snapshot.begin(), snapshot.end(), tail_from,
-                       [](const domain::Candle& candle, int64_t time_ms) {
-                         return candle.open_time_ms < time_ms;
-                       });
-  std::vector<domain::Candle> minutes(first_minute, snapshot.end());
+  std::vector<domain::Candle> minutes =
+      StoredPartOfTail(pair, interval, stored_minutes, tail_from);
   for (domain::Candle& candle : live_minutes) {
     if (candle.open_time_ms >= tail_from) minutes.push_back(std::move(candle));
   }

@@ -25,10 +25,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "services/common/decimal.h"
 #include "services/pricing-service/candles/candle_cache.h"
 #include "services/pricing-service/domain/candles.h"
@@ -103,6 +106,15 @@ class CandleReader {
                              const std::vector<domain::Candle>& minutes,
                              int64_t from_ms, int64_t end_ms, int64_t now_ms,
                              std::vector<domain::Candle>& out);
+  // The roll-up of the snapshot's minutes opening at or after `tail_from`,
+  // each bucket as one candle labelled as its first minute (ready to be
+  // rolled up again with the recorder's later minutes). Memoised per
+  // (pair, interval) for the snapshot: a day's bucket in progress is 1,440
+  // minutes, rolled up once per snapshot instead of once per call.
+  std::vector<domain::Candle> StoredPartOfTail(
+      const std::string& pair, domain::Interval interval,
+      const std::shared_ptr<const StoredCandles>& stored_minutes,
+      int64_t tail_from);
   std::vector<domain::Candle> LoadOneMinute(const std::string& pair,
                                             std::optional<int64_t> start_ms,
                                             int64_t end_ms, int limit);
@@ -110,6 +122,15 @@ class CandleReader {
   storage::PricingRepository& repository_;
   const market::CandleRecorder* recorder_;
   CandleCache cache_;
+
+  struct TailMemo {
+    std::shared_ptr<const StoredCandles> minutes;
+    int64_t tail_from = 0;
+    std::vector<domain::Candle> buckets;
+  };
+  using TailKey = std::pair<std::string, domain::Interval>;
+  std::mutex tail_mu_;
+  absl::flat_hash_map<TailKey, TailMemo> tails_;
 };
 
 }  // namespace cryptotracker::pricing::candles

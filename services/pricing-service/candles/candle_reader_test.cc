@@ -124,6 +124,40 @@ TEST_F(CandleReaderTest, TheBucketInProgressComesFromTheRecordersMinutes) {
   EXPECT_EQ(HourlyCloses(reader, now_ms_, 1), std::vector<std::string>{"111"});
 }
 
+TEST_F(CandleReaderTest, StoredAndLiveMinutesOfTheNewestBucketsAddUp) {
+  // Minutes of the previous hour stored, its roll-up not (yet) in the
+  // snapshot, and a live minute of this hour: both hours come out of the
+  // snapshot's minutes and the recorder's, the same on every call.
+  const int64_t previous = this_hour_ - kHourMs;
+  domain::Candle early = StoredCandle(domain::Interval::k1m, previous, 90);
+  domain::Candle late =
+      StoredCandle(domain::Interval::k1m, previous + 30 * kMinuteMs, 95);
+  late.high = common::Decimal::FromInteger(99);
+  Store({early, late});
+  market::CandleRecorder recorder(*repository_, {"BTCUSDT"});
+  recorder.OnTick({"BTCUSDT", common::Decimal::FromInteger(97),
+                   common::Decimal::FromInteger(1), now_ms_, std::nullopt},
+                  "binance");
+  CandleReader reader(*repository_, &recorder, std::chrono::minutes(1),
+                      EncodeNothing);
+  for (int call = 0; call < 2; ++call) {
+    const std::vector<domain::Candle> hours =
+        reader
+            .LoadCandles("BTCUSDT", domain::Interval::k1h, std::nullopt,
+                         now_ms_, 10, now_ms_)
+            .ToVector();
+    ASSERT_EQ(hours.size(), 2u);
+    EXPECT_EQ(hours[0].open_time_ms, previous);
+    EXPECT_EQ(hours[0].open.ToString(), "90");
+    EXPECT_EQ(hours[0].high.ToString(), "99");
+    EXPECT_EQ(hours[0].close.ToString(), "95");
+    EXPECT_EQ(hours[0].trade_count, 2);
+    EXPECT_TRUE(hours[0].closed);
+    EXPECT_EQ(hours[1].close.ToString(), "97");
+    EXPECT_FALSE(hours[1].closed);
+  }
+}
+
 TEST_F(CandleReaderTest, ClosedBucketsAreNeverRolledUpFromStoredMinutes) {
   // Minutes of an hour that ended, without their roll-up (this repository
   // does not roll up on write): neither path computes the hour from them.
