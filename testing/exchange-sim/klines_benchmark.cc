@@ -37,6 +37,21 @@ void BM_DailyKlinesFrom2017(benchmark::State& state) {
 }
 BENCHMARK(BM_DailyKlinesFrom2017)->Unit(benchmark::kMicrosecond);
 
+// The model's part of it alone.
+void BM_DailyBarsFrom2017(benchmark::State& state) {
+  const MarketModel& model = Model();
+  const int btc = model.FindPair("BTCUSDT");
+  for (auto _ : state) {
+    int64_t volume = 0;
+    for (int64_t day = 0; day < 1000; ++day) {
+      volume += model.Aggregate(btc, kFirstKlineMs + day * kDay, kDay, kNowMs)
+                    .volume_units;
+    }
+    benchmark::DoNotOptimize(volume);
+  }
+}
+BENCHMARK(BM_DailyBarsFrom2017)->Unit(benchmark::kMicrosecond);
+
 // 1000 hourly or one-minute klines at a new place each time (no cached
 // children): what a start-up backfill pays per request.
 void KlinesAtNewPlaces(benchmark::State& state, int64_t width) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "services/common/clock.h"
 
@@ -62,21 +63,42 @@ void AppendQuotedDecimal(__int128 units, int scale, std::string& out) {
   unsigned __int128 magnitude =
       negative ? static_cast<unsigned __int128>(-(units + 1)) + 1
                : static_cast<unsigned __int128>(units);
-  do {
+  // Digits from the least significant; 64-bit division while it fits (an
+  // __int128 division is a library call).
+  while (magnitude > std::numeric_limits<uint64_t>::max()) {
     digits[length++] =
         static_cast<char>('0' + static_cast<int>(magnitude % 10));
     magnitude /= 10;
-  } while (magnitude > 0);
-  while (length <= scale) digits[length++] = '0';
-  out += '"';
-  if (negative) out += '-';
-  for (int i = length - 1; i >= scale; --i) out += digits[i];
-  if (scale > 0 || kBinanceDecimals > 0) {
-    out += '.';
-    for (int i = scale - 1; i >= 0; --i) out += digits[i];
-    for (int i = scale; i < kBinanceDecimals; ++i) out += '0';
   }
-  out += '"';
+  uint64_t small = static_cast<uint64_t>(magnitude);
+  static constexpr char kPairs[] =
+      "000102030405060708091011121314151617181920212223242526272829303132333435"
+      "36"
+      "373839404142434445464748495051525354555657585960616263646566676869707172"
+      "73"
+      "7475767778798081828384858687888990919293949596979899";
+  while (small >= 100) {
+    const uint64_t pair = small % 100;
+    small /= 100;
+    digits[length++] = kPairs[2 * pair + 1];
+    digits[length++] = kPairs[2 * pair];
+  }
+  do {
+    digits[length++] = static_cast<char>('0' + small % 10);
+    small /= 10;
+  } while (small > 0);
+  while (length <= scale) digits[length++] = '0';
+  // Composed in a local buffer and appended once.
+  char text[64];
+  int size = 0;
+  text[size++] = '"';
+  if (negative) text[size++] = '-';
+  for (int i = length - 1; i >= scale; --i) text[size++] = digits[i];
+  text[size++] = '.';
+  for (int i = scale - 1; i >= 0; --i) text[size++] = digits[i];
+  for (int i = scale; i < kBinanceDecimals; ++i) text[size++] = '0';
+  text[size++] = '"';
+  out.append(text, static_cast<size_t>(size));
 }
 
 double ToDouble(int64_t units, int scale) {
