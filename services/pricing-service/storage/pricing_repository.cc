@@ -265,6 +265,11 @@ void PricingRepository::WriteBatch(
     const absl::flat_hash_map<
         std::tuple<std::string, domain::Interval, int64_t>, size_t>& last) {
   pool_.WithTransaction([&](pqxx::work& tx) {
+    if (options_.roll_up_on_write) {
+      // See RollUpTouchedBuckets: first, before any row lock is taken.
+      tx.exec(
+          "SELECT pg_advisory_xact_lock(hashtext('pricing.candles.rollup'))");
+    }
     tx.exec(
         "CREATE TEMP TABLE candles_staging ("
         " pair text, interval_name text, open_time_ms bigint, open numeric,"
@@ -325,14 +330,16 @@ void PricingRepository::WriteBatch(
 // recomputed when the hole is filled, because the repaired minute is
 // staged like any other.
 //
-// Concurrent writers (the service's flush, a backfill job, a start-up
-// backfill) serialise on one transaction-level advisory lock taken after
-// their candles are written: each roll-up statement then starts after the
-// previous writer committed and sees its minutes, so two writers of
-// different minutes of one bucket cannot each overwrite it with a sum that
-// misses the other's minute.
+// Concurrent writers (the service's flush, a backfill job, the history
+// fill) serialise on one transaction-level advisory lock, taken first in
+// the transaction (WriteBatch), before any row is written: each roll-up
+// statement then starts after the previous writer committed and sees its
+// candles, so two writers of different minutes of one bucket cannot each
+// overwrite it with a sum that misses the other's minute. Taking it before
+// writing also means no writer waits for the lock while holding row locks
+// another writer's roll-up needs (a deadlock otherwise, e.g. a fetched
+// hourly candle and a flush rolling up the same hour).
 void PricingRepository::RollUpTouchedBuckets(pqxx::work& tx) {
-  tx.exec("SELECT pg_advisory_xact_lock(hashtext('pricing.candles.rollup'))");
   std::string finer;  // comma-separated names of the intervals below target
   domain::Interval source = domain::Interval::k1m;
   for (domain::Interval target : domain::kAllIntervals) {
