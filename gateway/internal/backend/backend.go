@@ -59,16 +59,24 @@ func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 // (wirejson.LazyCodec): the gateway's marshaler writes their JSON from the
 // wire bytes, and nothing else on a route reads them. grpc-gateway names
 // the method in the context of exactly the calls its routes make; the
-// gateway's own calls (health) are decoded as usual.
+// gateway's own calls (health) are decoded as usual. Answers to requests
+// the gateway marked public (wirejson.WithCacheable) may be cached.
 func lazyRouteAnswers(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if _, fromRoute := runtime.RPCMethod(ctx); fromRoute {
-		opts = append(opts, lazyCodec)
+		if wirejson.Cacheable(ctx) {
+			opts = append(opts, cacheableLazyCodec)
+		} else {
+			opts = append(opts, privateLazyCodec)
+		}
 	}
 	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
-var lazyCodec = grpc.ForceCodecV2(wirejson.LazyCodec())
+var (
+	cacheableLazyCodec = grpc.ForceCodecV2(wirejson.LazyCodec(true))
+	privateLazyCodec   = grpc.ForceCodecV2(wirejson.LazyCodec(false))
+)
 
 // defaultDeadline applies UnaryTimeout to calls without a deadline.
 func defaultDeadline(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,

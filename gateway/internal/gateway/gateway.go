@@ -16,6 +16,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/cryptotracker/cryptotracker/gateway/internal/service"
+	"github.com/cryptotracker/cryptotracker/gateway/internal/wirejson"
 )
 
 // Options configure New.
@@ -78,7 +79,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 
 	// The service's declared extras wrap the generated routes, innermost
 	// first; none of them applies unless its option is set.
-	var api http.Handler = apiMux
+	var api http.Handler = withPublicReads(apiMux)
 	if len(features.SharedStreams) > 0 {
 		routes, err := newSharedStreamRoutes(ctx, features.SharedStreams, opts.Backend, marshaler, errs, logger)
 		if err != nil {
@@ -103,6 +104,20 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	handler = withRequestID(handler)
 	handler = withAccessLog(logger, handler)
 	return handler, nil
+}
+
+// withPublicReads marks GET requests without credentials as public
+// (wirejson.WithCacheable): their answers are the same for everyone, so
+// the marshaler may cache them by the backend's bytes. Answers to callers
+// who identified themselves, and to requests that change something (a
+// login's tokens), are never kept.
+func withPublicReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+			r = r.WithContext(wirejson.WithCacheable(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // readOnly answers anything but GET and HEAD with a 405 status body.

@@ -126,16 +126,22 @@ func (m *jsonMarshaler) marshalFast(v any) (_ []byte, ok bool, _ error) {
 }
 
 // messageJSON writes one message: from the backend's wire bytes when the
-// message came undecoded through wirejson.LazyCodec (cached by those
-// bytes), otherwise from its proto.Marshal encoding.
+// message came undecoded through wirejson.LazyCodec (cached by those bytes
+// when the request was public), otherwise from its proto.Marshal encoding.
 func (m *jsonMarshaler) messageJSON(message proto.Message) (_ []byte, ok bool, _ error) {
 	if message == nil || !message.ProtoReflect().IsValid() {
 		return nil, false, nil
 	}
 	reflected := message.ProtoReflect()
 	md := reflected.Descriptor()
-	if wire, stashed := wirejson.Stashed(message); stashed {
-		if data, ok := m.answers.JSON(md, wire); ok {
+	if wire, cacheable, stashed := wirejson.Stashed(message); stashed {
+		var data []byte
+		if cacheable {
+			data, ok = m.answers.JSON(md, wire)
+		} else {
+			data, ok = wirejson.Encode(md, wire)
+		}
+		if ok {
 			return data, true, nil
 		}
 		// Declined: decode it, so protojson writes it (or fails on it) as

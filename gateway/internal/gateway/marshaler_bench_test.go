@@ -59,7 +59,7 @@ func benchmarkAnswer(b *testing.B, answer proto.Message, repeated bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	codec := wirejson.LazyCodec()
+	codec := wirejson.LazyCodec(true)
 	marshaler := newJSONMarshaler()
 	if !repeated {
 		marshaler.answers = wirejson.NewCache(math.MaxInt, 0)

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -211,8 +212,8 @@ func TestMarshalWritesStreamChunksAsJSONPb(t *testing.T) {
 // decoded and goes through protojson, errors included.
 func TestMarshalWritesLazyAnswers(t *testing.T) {
 	marshaler := newJSONMarshaler()
-	codec := wirejson.LazyCodec()
-	receive := func(answer proto.Message, wire []byte) proto.Message {
+	codec, private := wirejson.LazyCodec(true), wirejson.LazyCodec(false)
+	receiveWith := func(codec encoding.CodecV2, answer proto.Message, wire []byte) proto.Message {
 		t.Helper()
 		message := answer.ProtoReflect().New().Interface()
 		if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, message); err != nil {
@@ -220,6 +221,7 @@ func TestMarshalWritesLazyAnswers(t *testing.T) {
 		}
 		return message
 	}
+	receive := func(answer proto.Message, wire []byte) proto.Message { return receiveWith(codec, answer, wire) }
 	for _, answer := range []proto.Message{testanswers.Prices(20), testanswers.Prices(20), testanswers.Candles(50), &emptypb.Empty{}} {
 		wire, err := proto.Marshal(answer)
 		if err != nil {
@@ -230,6 +232,16 @@ func TestMarshalWritesLazyAnswers(t *testing.T) {
 			t.Errorf("got %.200s (%v)\nwant %.200s", got, err, want)
 		}
 	}
+	if marshaler.answers.Len() != 2 {
+		t.Errorf("%d answers cached, want the two larger ones", marshaler.answers.Len())
+	}
+	// An answer to a caller who identified themselves is written, never kept.
+	privateAnswer := testanswers.Candles(20)
+	wire, _ := proto.Marshal(privateAnswer)
+	got, err := marshaler.Marshal(receiveWith(private, privateAnswer, wire))
+	if want := protojsonCompact(t, privateAnswer); err != nil || !bytes.Equal(got, want) || marshaler.answers.Len() != 2 {
+		t.Errorf("private answer: %.200s (%v), %d cached", got, err, marshaler.answers.Len())
+	}
 	// Seconds beyond year 9999: protojson refuses the decoded message.
 	tooLate := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 253402300800)
 	if got, err := marshaler.Marshal(receive(&timestamppb.Timestamp{}, tooLate)); err == nil {
@@ -238,5 +250,33 @@ func TestMarshalWritesLazyAnswers(t *testing.T) {
 	// Not protobuf at all: the backend's answer cannot be decoded.
 	if got, err := marshaler.Marshal(receive(&timestamppb.Timestamp{}, []byte{0xff})); status.Code(err) != codes.Internal {
 		t.Errorf("wrote %s (%v) for an undecodable answer", got, err)
+	}
+}
+
+// Only GETs without credentials are public reads, whose answers may be
+// cached.
+func TestPublicReadsAreGETsWithoutCredentials(t *testing.T) {
+	cases := []struct {
+		method, header, value string
+		public                bool
+	}{
+		{http.MethodGet, "", "", true},
+		{http.MethodGet, "Authorization", "Bearer x", false},
+		{http.MethodGet, "Cookie", "ct_refresh=x", false},
+		{http.MethodPost, "", "", false},
+	}
+	for _, c := range cases {
+		var public bool
+		handler := withPublicReads(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			public = wirejson.Cacheable(r.Context())
+		}))
+		request := httptest.NewRequest(c.method, "/api/v1/x", nil)
+		if c.header != "" {
+			request.Header.Set(c.header, c.value)
+		}
+		handler.ServeHTTP(httptest.NewRecorder(), request)
+		if public != c.public {
+			t.Errorf("%s with %s: public %v, want %v", c.method, c.header, public, c.public)
+		}
 	}
 }

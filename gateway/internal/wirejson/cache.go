@@ -70,3 +70,10 @@ func (c *Cache) JSON(md protoreflect.MessageDescriptor, wire []byte) ([]byte, bo
 	c.mu.Unlock()
 	return data, true
 }
+
+// Len is the number of answers held.
+func (c *Cache) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}

@@ -49,6 +49,34 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 	return num, typ, n
 }
 
+// nextField reads the field at the start of b: its number, wire type, the
+// length of its tag and of the whole field; total is negative for bytes
+// proto.Unmarshal refuses. One-byte tags with one-byte values or lengths,
+// nearly every field of an answer, take a short path.
+func nextField(b []byte) (num protowire.Number, typ protowire.Type, tagLength, total int) {
+	if len(b) >= 2 && b[0] >= 1<<3 && b[0] < 0x80 && b[1] < 0x80 {
+		num, typ = protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+		switch typ {
+		case protowire.VarintType:
+			return num, typ, 1, 2
+		case protowire.BytesType:
+			if end := 2 + int(b[1]); end <= len(b) {
+				return num, typ, 1, end
+			}
+			return 0, 0, 0, -1
+		}
+	}
+	num, typ, tagLength = consumeTag(b)
+	if tagLength < 0 {
+		return 0, 0, 0, -1
+	}
+	n := protowire.ConsumeFieldValue(num, typ, b[tagLength:])
+	if n < 0 {
+		return 0, 0, 0, -1
+	}
+	return num, typ, tagLength, tagLength + n
+}
+
 // maxDepth bounds nesting; deeper messages are declined (protobuf itself
 // refuses beyond 10,000).
 const maxDepth = 100
@@ -94,18 +122,51 @@ func appendMessage(out []byte, p *messagePlan, b []byte, depth int) ([]byte, boo
 // come in declaration order, each singular field once and each list in
 // one run (as every marshaler writes them), else in two.
 func appendFields(out []byte, p *messagePlan, b []byte, depth int) ([]byte, bool) {
-	start := len(out)
-	if p.ordered {
-		if written, ok, done := appendInOrder(out, p, b, depth); done {
-			return written, ok
-		}
-		out = out[:start]
+	if p.ordered && inOrder(p, b) {
+		written, ok, _ := appendInOrder(out, p, b, depth)
+		return written, ok
 	}
 	return appendAnyOrder(out, p, b, depth)
 }
 
-// appendInOrder is the one pass; done is false when the fields are not in
-// that order, and nothing it wrote past len(out) counts.
+// inOrder reports whether appendInOrder will take b, from its tags alone:
+// deciding before writing anything keeps a fallback from writing nested
+// messages twice at every level (exponential in the depth).
+func inOrder(p *messagePlan, b []byte) bool {
+	next, openList := 0, -1
+	var oneofsSeen uint64
+	for i := 0; i < len(b); {
+		num, _, _, total := nextField(b[i:])
+		if total < 0 {
+			return true // appendInOrder declines it as the two passes would
+		}
+		i += total
+		index := p.index(num)
+		if index < 0 || index == openList {
+			continue
+		}
+		openList = -1
+		if index < next {
+			return false
+		}
+		next = index + 1
+		f := &p.fields[index]
+		if f.oneof >= 0 {
+			if oneofsSeen&(1<<f.oneof) != 0 {
+				return false
+			}
+			oneofsSeen |= 1 << f.oneof
+		}
+		if f.list {
+			openList = index
+		}
+	}
+	return true
+}
+
+// appendInOrder is the one pass, for messages inOrder takes; done is false
+// when the fields are not in that order after all, and nothing it wrote
+// past len(out) counts.
 func appendInOrder(out []byte, p *messagePlan, b []byte, depth int) (_ []byte, ok, done bool) {
 	out = append(out, '{')
 	next := 0      // the first field not written yet
@@ -113,17 +174,12 @@ func appendInOrder(out []byte, p *messagePlan, b []byte, depth int) (_ []byte, o
 	written, listWritten := false, false
 	var oneofsSeen uint64
 	for i := 0; i < len(b); {
-		num, typ, n := consumeTag(b[i:])
-		if n < 0 {
+		num, typ, tagLength, total := nextField(b[i:])
+		if total < 0 {
 			return out, false, true
 		}
-		i += n
-		n = protowire.ConsumeFieldValue(num, typ, b[i:])
-		if n < 0 {
-			return out, false, true
-		}
-		value := b[i : i+n]
-		i += n
+		value := b[i+tagLength : i+total]
+		i += total
 		index := p.index(num)
 		if index < 0 {
 			continue // an unknown field, which protojson does not write
@@ -215,18 +271,12 @@ func appendAnyOrder(out []byte, p *messagePlan, b []byte, depth int) ([]byte, bo
 		spans = make([]span, len(p.fields))
 	}
 	for i := 0; i < len(b); {
-		num, typ, n := consumeTag(b[i:])
-		if n < 0 {
+		num, typ, tagLength, total := nextField(b[i:])
+		if total < 0 {
 			return out, false
 		}
-		tag := i
-		i += n
-		n = protowire.ConsumeFieldValue(num, typ, b[i:])
-		if n < 0 {
-			return out, false
-		}
-		value := i
-		i += n
+		tag, value := i, i+tagLength
+		i += total
 		index := p.index(num)
 		if index < 0 {
 			continue // an unknown field, which protojson does not write
@@ -362,7 +412,11 @@ func appendValue(out []byte, f *fieldPlan, typ protowire.Type, v []byte, depth i
 	case protowire.Fixed64Type:
 		x, n = protowire.ConsumeFixed64(v)
 	case protowire.BytesType:
-		payload, n = protowire.ConsumeBytes(v)
+		if len(v) > 0 && v[0] < 0x80 && 1+int(v[0]) <= len(v) {
+			payload, n = v[1:1+int(v[0])], 1+int(v[0]) // a length of one byte
+		} else {
+			payload, n = protowire.ConsumeBytes(v)
+		}
 	default:
 		return out, false
 	}

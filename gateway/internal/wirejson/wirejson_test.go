@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -597,8 +598,10 @@ func FuzzAppendJSON(f *testing.F) {
 	types := fuzzTypes(f)
 	for i, md := range types {
 		for range 5 {
+			// Small seeds (no nesting, no lists) keep the engine fast; it
+			// grows them itself.
 			message := newMessage(md)
-			fill(message, rng, 0, false)
+			fill(message, rng, 2, false)
 			f.Add(uint8(i), marshal(f, message))
 		}
 	}
@@ -621,5 +624,30 @@ func TestTimestampsOfEveryDay(t *testing.T) {
 		if !ok || !wantOK || !bytes.Equal(got, want) {
 			t.Fatalf("%d: got %s, want %s", seconds, got, want)
 		}
+	}
+}
+
+// Nesting in which every level is out of order is written in time linear
+// in its size (a fallback at each level must not rewrite what it holds).
+func TestDeepOutOfOrderNestingIsLinear(t *testing.T) {
+	md := kitchenSink(t)
+	child := md.Fields().ByName("child").Number()
+	colour := md.Fields().ByName("colour").Number()
+	var wire []byte
+	for range 90 {
+		// colour, then child, then colour again: out of order.
+		level := protowire.AppendVarint(protowire.AppendTag(nil, colour, protowire.VarintType), 1)
+		level = protowire.AppendBytes(protowire.AppendTag(level, child, protowire.BytesType), wire)
+		wire = protowire.AppendVarint(protowire.AppendTag(level, colour, protowire.VarintType), 1)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check(t, md, wire, true)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("still writing after 20 s")
 	}
 }
