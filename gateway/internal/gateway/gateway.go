@@ -113,7 +113,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 // login's tokens), are never kept.
 func withPublicReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+		// Cookies do not count: none reaches the backend on a GET.
+		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
 			r = r.WithContext(wirejson.WithCacheable(r.Context()))
 		}
 		next.ServeHTTP(w, r)

@@ -262,7 +262,7 @@ func TestPublicReadsAreGETsWithoutCredentials(t *testing.T) {
 	}{
 		{http.MethodGet, "", "", true},
 		{http.MethodGet, "Authorization", "Bearer x", false},
-		{http.MethodGet, "Cookie", "ct_refresh=x", false},
+		{http.MethodGet, "Cookie", "theme=dark", true},
 		{http.MethodPost, "", "", false},
 	}
 	for _, c := range cases {
