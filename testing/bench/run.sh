@@ -275,9 +275,9 @@ set_ingress_cache() {
   ct_nginx_start
 }
 
-# True when the rendered ingress configuration caches anything at all.
+# True when the ingress's templates have a micro-cache to switch on.
 ingress_has_cache() {
-  grep -Eq '^[[:space:]]*proxy_cache_path[[:space:]]' "${CT_RUN_DIR}/nginx/nginx.conf"
+  grep -Eqrs '^[[:space:]]*proxy_cache_path[[:space:]]' "${CT_ROOT}/deploy/local/"
 }
 
 # One wrk run of a URL, as one line of the results (wrk_report.py): rate,
@@ -350,17 +350,16 @@ bench_rest() {
       "${pricing_sidecar}${path}" "${connections}" sidecar
   done
   for mode in ${INGRESS_CACHE_MODES}; do
-    set_ingress_cache "${mode}"
     where="ingress, cache ${mode}"
     if ! ingress_has_cache; then
       # Nothing to switch: one measurement, named for what it is.
       if [[ "${mode}" == on ]]; then
-        echo "ingress, cache on: not measured, the ingress configuration has no micro-cache" |
-          tee -a "${RESULTS}"
+        echo "ingress, cache on: not measured, deploy/local has no micro-cache" | tee -a "${RESULTS}"
         continue
       fi
       where="ingress, no micro-cache in deploy/local"
     fi
+    set_ingress_cache "${mode}"
     for entry in "${REST_READS[@]}"; do
       IFS='|' read -r name path connections <<<"${entry}"
       rest_measure "${name}, ${connections} connections, ${where}" \
@@ -368,7 +367,7 @@ bench_rest() {
     done
   done
   # The other stages measure the ingress without its cache.
-  set_ingress_cache off
+  [[ "${CT_INGRESS_CACHE}" == off ]] || set_ingress_cache off
 }
 
 bench_ingest() {
