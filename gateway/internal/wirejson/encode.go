@@ -77,6 +77,21 @@ func nextField(b []byte) (num protowire.Number, typ protowire.Type, tagLength, t
 	return num, typ, tagLength, tagLength + n
 }
 
+// knownField is nextField with the field's index in p (-1 for a field p
+// does not know); total is negative also for a known field whose wire type
+// does not fit it, which is left to proto.Unmarshal.
+func knownField(p *messagePlan, b []byte) (index int, typ protowire.Type, tagLength, total int) {
+	num, typ, tagLength, total := nextField(b)
+	if total < 0 {
+		return -1, 0, 0, -1
+	}
+	index = p.index(num)
+	if index >= 0 && !wireFits(&p.fields[index], typ) {
+		return -1, 0, 0, -1
+	}
+	return index, typ, tagLength, total
+}
+
 // maxDepth bounds nesting; deeper messages are declined (protobuf itself
 // refuses beyond 10,000).
 const maxDepth = 100
@@ -174,20 +189,16 @@ func appendInOrder(out []byte, p *messagePlan, b []byte, depth int) (_ []byte, o
 	written, listWritten := false, false
 	var oneofsSeen uint64
 	for i := 0; i < len(b); {
-		num, typ, tagLength, total := nextField(b[i:])
+		index, typ, tagLength, total := knownField(p, b[i:])
 		if total < 0 {
 			return out, false, true
 		}
 		value := b[i+tagLength : i+total]
 		i += total
-		index := p.index(num)
 		if index < 0 {
 			continue // an unknown field, which protojson does not write
 		}
 		f := &p.fields[index]
-		if !wireFits(f, typ) {
-			return out, false, true
-		}
 		if index == openList {
 			if out, ok = appendElements(out, f, typ, value, &listWritten, depth); !ok {
 				return out, false, true
@@ -271,20 +282,16 @@ func appendAnyOrder(out []byte, p *messagePlan, b []byte, depth int) ([]byte, bo
 		spans = make([]span, len(p.fields))
 	}
 	for i := 0; i < len(b); {
-		num, typ, tagLength, total := nextField(b[i:])
+		index, typ, tagLength, total := knownField(p, b[i:])
 		if total < 0 {
 			return out, false
 		}
 		tag, value := i, i+tagLength
 		i += total
-		index := p.index(num)
 		if index < 0 {
 			continue // an unknown field, which protojson does not write
 		}
 		f := &p.fields[index]
-		if !wireFits(f, typ) {
-			return out, false
-		}
 		s := &spans[index]
 		if s.count == 0 {
 			s.first = int32(tag)
@@ -483,21 +490,29 @@ func appendList(out []byte, f *fieldPlan, s span, b []byte, depth int) ([]byte, 
 	out = append(out, '[')
 	written := false
 	var ok bool
-	for i, left := int(s.first), s.count; left > 0 && i < len(b); {
-		num, typ, n := protowire.ConsumeTag(b[i:])
-		i += n
-		n = protowire.ConsumeFieldValue(num, typ, b[i:])
-		value := b[i : i+n]
-		i += n
-		if num != f.number {
-			continue
-		}
-		left--
+	for i, left := int(s.first), s.count; left > 0; left-- {
+		var typ protowire.Type
+		var value []byte
+		typ, value, i = nextOccurrence(b, i, f.number)
 		if out, ok = appendElements(out, f, typ, value, &written, depth); !ok {
 			return out, false
 		}
 	}
 	return append(out, ']'), true
+}
+
+// nextOccurrence finds the next field numbered number in b from offset i,
+// which the scan counted, so it is there and well formed: its wire type,
+// its value and the offset after it.
+func nextOccurrence(b []byte, i int, number protowire.Number) (protowire.Type, []byte, int) {
+	for {
+		num, typ, tagLength, total := nextField(b[i:])
+		value := b[i+tagLength : i+total]
+		i += total
+		if num == number {
+			return typ, value, i
+		}
+	}
 }
 
 // appendElements writes one occurrence of a list field: one element, or
@@ -563,16 +578,9 @@ type mapEntry struct {
 // repeated key winning as in proto.Unmarshal.
 func appendMap(out []byte, f *fieldPlan, s span, b []byte, depth int) ([]byte, bool) {
 	entries := make([]mapEntry, 0, s.count)
-	for i, left := int(s.first), s.count; left > 0 && i < len(b); {
-		num, typ, n := protowire.ConsumeTag(b[i:])
-		i += n
-		n = protowire.ConsumeFieldValue(num, typ, b[i:])
-		value := b[i : i+n]
-		i += n
-		if num != f.number {
-			continue
-		}
-		left--
+	for i, left := int(s.first), s.count; left > 0; left-- {
+		var value []byte
+		_, value, i = nextOccurrence(b, i, f.number)
 		payload, _ := protowire.ConsumeBytes(value)
 		entry, ok := readMapEntry(f, payload)
 		if !ok {
