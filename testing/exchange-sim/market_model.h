@@ -28,8 +28,7 @@
 // Volumes (base and quote, taker and maker) are split top-down as exact
 // integers, so a kline's volume and quote volume are the sums of its
 // children's and of its trades'; a trade's share of the quote volume
-// (Trade::quote_amount) is its price * quantity up to a fraction of a
-// percent.
+// (Trade::quote_amount) is its price * quantity to within about a percent.
 //
 // Trades: each minute has `trades_per_minute` trades (a power of two) at
 // evenly spaced grid points; a trade's id encodes its grid position, so ids
