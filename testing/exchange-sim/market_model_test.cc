@@ -469,6 +469,18 @@ TEST(MarketModelHistoryTest, FormingKlinesBecomeTheHistoryKlines) {
   expected.Merge(partial);
   ExpectSameBar(forming, expected, "forming day");
   EXPECT_GT(forming.last_quantity_units, 0);
+  // An unaligned window (a 24-hour ticker's) is the aggregate of exactly
+  // the trades inside it.
+  const int64_t from = day - 5 * kHour - 12'345;
+  const int64_t to = day + 2 * kHour + 7 * kMinuteMs + 30'001;
+  Bar trades_in_window;
+  trades_in_window.open_time_ms = from;
+  for (const Trade& trade : model.TradesBetween(btc, from, to + 1)) {
+    trades_in_window.Add(trade);
+  }
+  const Bar window = model.Aggregate(btc, from, to + 1 - from, to);
+  ExpectSameBar(window, trades_in_window, "unaligned window");
+  EXPECT_EQ(window.last_quantity_units, trades_in_window.last_quantity_units);
   const Bar closed = model.Aggregate(btc, day, kDay, day + kDay - 1);
   ExpectSameBar(closed, model.Aggregate(btc, day, kDay, kHistoryNowMs),
                 "closed day");
