@@ -359,7 +359,19 @@ void PricingRepository::RollUpTouchedBuckets(pqxx::work& tx) {
         "  WHERE interval_name = ANY(string_to_array($4, ','))) b "
         "JOIN candles s ON s.pair = b.pair AND s.interval_name = $3"
         " AND s.open_time >= b.bucket"
-        " AND s.open_time < b.bucket + $2::interval "
+        " AND s.open_time < b.bucket + $2::interval"
+        // The same range once more as constants of the statement: without
+        // them the planner joins every monthly partition (seconds per batch
+        // once the history is deep); with them it prunes the months at run
+        // time and walks the index of the few it needs.
+        " AND s.open_time >= (SELECT date_bin($2::interval,"
+        "  'epoch'::timestamptz + min(open_time_ms) * interval '1 millisecond',"
+        "  'epoch'::timestamptz) FROM candles_staging"
+        "  WHERE interval_name = ANY(string_to_array($4, ',')))"
+        " AND s.open_time < (SELECT date_bin($2::interval,"
+        "  'epoch'::timestamptz + max(open_time_ms) * interval '1 millisecond',"
+        "  'epoch'::timestamptz) + $2::interval FROM candles_staging"
+        "  WHERE interval_name = ANY(string_to_array($4, ','))) "
         "GROUP BY s.pair, b.bucket " PRICING_UPSERT_CANDLE
         "WHERE c.source NOT LIKE '%:klines'"
         " AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
