@@ -104,9 +104,10 @@ build_optimised() {
   PRICES_LOAD="${bin}/testing/bench/grpc_load/prices_load"
   PRICING_WATCH="${bin}/services/pricing-service/client/pricing_watch"
 }
-# No start-up backfill: the candle benchmark backfills what it needs, and
-# the other measurements should not share the CPU with it.
-export CT_EXTRA_ENV_pricing="CANDLE_STARTUP_BACKFILL_DAYS=0 ${CT_EXTRA_ENV_pricing:-}"
+# No start-up history fill: the candle benchmark fills BTC's history (the
+# depth `make up` has) with the backfill job, and the other measurements
+# should not share the CPU with a fill of every pair.
+export CT_EXTRA_ENV_pricing="CANDLE_HISTORY_STARTUP_FILL=false ${CT_EXTRA_ENV_pricing:-}"
 # The ingress micro-cache stays off but where the rest stage switches it on,
 # so that the other stages' figures through the ingress stay comparable.
 export CT_INGRESS_CACHE=off
@@ -214,14 +215,16 @@ bench_stream() {
     -subscribers "${STREAM_SUBSCRIBERS}" -duration "${NDJSON_SECONDS}s" -pid "${pid}" | tee -a "${RESULTS}"
 }
 
-# Once per run, for the candles and rest stages: CANDLE_HISTORY_DAYS of BTC
-# one-minute candles and their roll-up, checked as the pricing client reads
+# Once per run, for the candles and rest stages: BTC's history at the depth
+# `make up` fills (one-minute candles for 90 days, hourly for two years,
+# daily since 2017, rolled up as they are written) and a repair roll-up of
+# the last CANDLE_HISTORY_DAYS, checked as the pricing client reads
 # them (1,000 hourly candles, every decimal exact, oldest first).
 candle_history_ready=""
 prepare_candle_history() {
   [[ -z "${candle_history_ready}" ]] || return 0
-  ct_log "backfilling ${CANDLE_HISTORY_DAYS} days of BTC one-minute candles and rolling them up"
-  job=backfill run_pricing_job SYMBOLS=BTC "CANDLE_BACKFILL_DAYS=${CANDLE_HISTORY_DAYS}"
+  ct_log "filling BTC's candle history and rolling up the last ${CANDLE_HISTORY_DAYS} days"
+  job=backfill run_pricing_job SYMBOLS=BTC
   job=rollup run_pricing_job "CANDLE_ROLLUP_LOOKBACK_HOURS=$((CANDLE_HISTORY_DAYS * 24))"
   pricing_watch candles --interval=1h --limit=1000 BTC | python3 -c 'import json,sys
 candles = [json.loads(l) for l in sys.stdin if l.strip()]
