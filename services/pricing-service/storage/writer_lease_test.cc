@@ -31,9 +31,14 @@ class WriterLeaseTest : public ::testing::Test {
   void TerminateHolders() {
     pqxx::connection admin(db_->connection_string());
     pqxx::nontransaction tx(admin);
+    // Only this test's database: the cluster may be shared with a running
+    // stack and other test binaries, whose sessions (of other roles, too)
+    // are not this test's to end.
     tx.exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks"
-        " WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
+        " JOIN pg_database d ON d.oid = l.database"
+        " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        " AND l.pid <> pg_backend_pid()");
   }
 
   std::unique_ptr<common::testing::PgTestDb> db_;
